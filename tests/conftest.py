@@ -1,0 +1,78 @@
+"""Fixtures shared by every test: personas, an isolated cache, and real servers."""
+
+import os
+import shutil
+
+import pytest
+from django.core.cache import cache
+
+from tests.harness.plugin import in_ci
+
+PASSWORD = "correct horse battery staple 42"
+
+
+def require_binary(path: str, package: str) -> str:
+    """A missing server binary fails the run in CI and skips loudly elsewhere."""
+    found = shutil.which(path) or (path if os.path.exists(path) else None)
+    if found:
+        return found
+    message = f"{path} is missing: install the Debian package {package} (scripts/test does)."
+    if in_ci():
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+def clear_cache_namespace() -> None:
+    # Delete only this worker's keys: the Redis may be shared with a running Courriel.
+    client = cache._cache.get_client(write=True) if hasattr(cache, "_cache") else None
+    if client is None or not hasattr(client, "scan_iter"):
+        cache.clear()
+        return
+    pattern = f"{cache.key_prefix}:*"
+    keys = list(client.scan_iter(match=pattern, count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # PBKDF2 is deliberately slow; tests hash hundreds of passwords.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache():
+    """allauth counts rate limits in the cache: every test starts from zero."""
+    clear_cache_namespace()
+    yield
+    clear_cache_namespace()
+
+
+def make_user(django_user_model, name: str, **extra):
+    return django_user_model.objects.create_user(
+        email=f"{name}@example.org", password=PASSWORD, display_name=name.title(), **extra
+    )
+
+
+@pytest.fixture
+def alice(django_user_model):
+    """The owner in most tests."""
+    return make_user(django_user_model, "alice")
+
+
+@pytest.fixture
+def bob(django_user_model):
+    """A second person, who must never see alice's things."""
+    return make_user(django_user_model, "bob")
+
+
+@pytest.fixture
+def charlie(django_user_model):
+    """A staff member who administers the site."""
+    return make_user(django_user_model, "charlie", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WebmailConfig(AppConfig):
+    name = "webmail"
+    verbose_name = _("Mail")
+
+    def ready(self):
+        from webmail import checks  # noqa: F401  (registers system checks)

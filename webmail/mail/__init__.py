@@ -1,0 +1,1 @@
+"""Mail gateways and mail logic: plain Python, no Django (see DESIGN.md, "Layers")."""
