@@ -92,6 +92,9 @@ if not DATABASE_URL:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASE_URL = f"sqlite:///{VAR_DIR / 'courriel.sqlite3'}"
 DATABASES = {"default": environ.Env.db_url_config(DATABASE_URL)}
+if env_str("DATABASE_PASSWORD"):
+    # Kept out of DATABASE_URL so it can come from a secret file.
+    DATABASES["default"]["PASSWORD"] = env_str("DATABASE_PASSWORD")
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
