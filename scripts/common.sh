@@ -66,12 +66,13 @@ ensure_venv() {
         rm -rf "$VENV"
         "$PYTHON" -m venv "$VENV"
     fi
-    local stamp="$VENV/.installed-$(sha256sum "$1" requirements.txt | sha256sum | cut -c1-16)"
+    # Skip pip when these requirement files were installed already.
+    local stamp="$VENV/.installed-$1-$(cat "$1" requirements.txt | sha256sum | cut -c1-16)"
     if [ ! -e "$stamp" ]; then
         say "Installing Python packages from $1"
         "$VENV/bin/python" -m pip install -q --upgrade pip
         "$VENV/bin/python" -m pip install -q -r "$1"
-        rm -f "$VENV"/.installed-*; touch "$stamp"
+        rm -f "$VENV/.installed-$1-"*; touch "$stamp"
     fi
 }
 

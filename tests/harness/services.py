@@ -108,7 +108,11 @@ def start_private_postgres() -> PrivateService:
     port = free_port()
     options = f"-c listen_addresses=127.0.0.1 -p {port} -k {directory} -c fsync=off"
     pg_ctl = [str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log)]
-    subprocess.run(as_postgres_user([*pg_ctl, "-o", options, "-w", "start"]), check=True)
+    started = subprocess.run(
+        as_postgres_user([*pg_ctl, "-o", options, "-w", "start"]), capture_output=True, text=True
+    )
+    if started.returncode != 0:
+        raise ServiceUnavailable(f"PostgreSQL did not start: {started.stdout}{started.stderr}")
     wait_for_port(port, 30, "PostgreSQL", log)
     return PrivateService(
         url=f"postgres://postgres@127.0.0.1:{port}/courriel",
