@@ -36,7 +36,11 @@ def running_courriel(tmp_path):
         env.pop(name, None)
     log = (tmp_path / "run.log").open("w")
     process = subprocess.Popen(
-        ["bash", "scripts/run"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        ["bash", "scripts/run"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     try:
