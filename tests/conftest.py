@@ -1,4 +1,8 @@
-"""Fixtures shared by every test: personas, an isolated cache, and real servers."""
+"""Fixtures shared by every test: personas, an isolated cache, and real servers.
+
+Real servers are session-scoped (one set per xdist worker) and imported lazily,
+so tests that need none of them start fast.
+"""
 
 import os
 import shutil
@@ -76,3 +80,47 @@ def charlie(django_user_model):
 def alice_client(client, alice):
     client.force_login(alice)
     return client
+
+
+# --- Real mail servers --------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def certs(tmp_path_factory):
+    """A throw-away CA, a good server certificate and deliberately broken ones."""
+    from tests.harness.certs import generate_certificates
+
+    return generate_certificates(tmp_path_factory.mktemp("certs"))
+
+
+@pytest.fixture(scope="session")
+def dovecot(certs):
+    """A private Dovecot: IMAP (STARTTLS, TLS) and POP3 (STLS, TLS) on loopback."""
+    require_binary("/usr/sbin/dovecot", "dovecot-imapd dovecot-pop3d")
+    from tests.harness.dovecot import Dovecot
+
+    with Dovecot(certs) as server:
+        yield server
+
+
+@pytest.fixture
+def mail_user(dovecot):
+    """A fresh mailbox on the Dovecot fixture, with an empty INBOX."""
+    return dovecot.add_user()
+
+
+@pytest.fixture(scope="session")
+def smtp_server(certs):
+    """A real SMTP server (aiosmtpd): submission with STARTTLS, SMTPS and plain port 25."""
+    from tests.harness.smtp import SMTPServer
+
+    with SMTPServer(certs.server_cert, certs.server_key) as server:
+        yield server
+
+
+@pytest.fixture
+def smtp(smtp_server):
+    """The SMTP server with its log and fault rules cleared for this test."""
+    smtp_server.reset()
+    yield smtp_server
+    smtp_server.reset()
