@@ -57,9 +57,9 @@ def fetch_certificate(settings: ServerSettings) -> str:
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
     try:
-        with socket.create_connection((settings.host, settings.port), settings.timeout) as raw:
-            with context.wrap_socket(raw, server_hostname=settings.host) as tls:
-                der = tls.getpeercert(binary_form=True)
+        raw = socket.create_connection((settings.host, settings.port), settings.timeout)
+        with context.wrap_socket(raw, server_hostname=settings.host) as tls:
+            der = tls.getpeercert(binary_form=True)
     except (OSError, ssl.SSLError) as error:
         raise ConnectError("unreachable", str(error)) from error
     return ssl.DER_cert_to_PEM_cert(der)
