@@ -70,3 +70,19 @@ def test_no_page_scrolls_sideways(page: Page, site, viewport_name):
         page.goto(f"{site}{path}")
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{path} is {overflow}px too wide on {viewport_name}"
+
+
+def test_the_theme_follows_the_system_setting(page: Page, site, viewport_name):
+    backgrounds = {}
+    for scheme in ["light", "dark"]:
+        page.emulate_media(color_scheme=scheme)
+        page.goto(f"{site}/accounts/login/")
+        page.screenshot(path=f"test-results/login-{viewport_name}-{scheme}.png", full_page=True)
+        backgrounds[scheme] = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert backgrounds["light"] != backgrounds["dark"]
+
+
+def test_the_narrowest_phones_do_not_scroll_sideways(page: Page, site):
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{site}/accounts/login/")
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
