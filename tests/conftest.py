@@ -124,3 +124,62 @@ def smtp(smtp_server):
     smtp_server.reset()
     yield smtp_server
     smtp_server.reset()
+
+
+@pytest.fixture
+def mail_ca(settings, certs):
+    """Courriel trusts the test CA, as an organisation would trust its own."""
+    settings.MAIL_CA_FILE = str(certs.ca_cert)
+
+
+@pytest.fixture
+def account(alice, dovecot, mail_user, mail_ca):
+    """alice's IMAP account on the Dovecot fixture (implicit TLS, verified)."""
+    from tests.harness.certs import SERVER_HOSTNAME
+    from webmail.models import MailAccount
+
+    account = MailAccount(
+        user=alice,
+        email=mail_user.address,
+        incoming_host=SERVER_HOSTNAME,
+        incoming_port=dovecot.imaps_port,
+        incoming_security="tls",
+        incoming_username=mail_user.name,
+        smtp_host=SERVER_HOSTNAME,
+        smtp_port=465,
+        smtp_security="tls",
+    )
+    account.set_incoming_password(mail_user.password)
+    account.save()
+    return account
+
+
+@pytest.fixture
+def other_device(dovecot, mail_user, certs):
+    """Another mail client changing things on the server, as a phone would."""
+    from imapclient import IMAPClient
+
+    from tests.harness.certs import SERVER_HOSTNAME
+
+    client = IMAPClient(
+        SERVER_HOSTNAME, port=dovecot.imaps_port, ssl_context=certs.client_context(), timeout=10
+    )
+    client.login(mail_user.name, mail_user.password)
+    yield client
+    client.logout()
+
+
+@pytest.fixture
+def mail_servers(settings, certs, dovecot, mail_user, smtp):
+    """SRV records for courriel.test point at the fixtures' Dovecot and SMTP."""
+    from tests.harness.dns_server import DNSServer
+
+    smtp.add_user(mail_user.address, mail_user.password)
+    settings.MAIL_CA_FILE = str(certs.ca_cert)
+    settings.AUTOCONFIG_ALLOW_PRIVATE = True
+    with DNSServer() as dns:
+        dns.add("_imaps._tcp.courriel.test", "SRV", f"0 1 {dovecot.imaps_port} localhost.")
+        dns.add("_submissions._tcp.courriel.test", "SRV", f"0 1 {smtp.smtps_port} localhost.")
+        dns.add("localhost", "A", "127.0.0.1")
+        settings.AUTOCONFIG_NAMESERVERS = [f"127.0.0.1:{dns.port}"]
+        yield mail_user

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-APP_SERVICES = ["migrate", "web", "worker", "beat"]
+APP_SERVICES = ["migrate", "web", "worker", "sync-worker", "beat", "listener"]
 
 
 @pytest.fixture(scope="module")
@@ -59,11 +59,35 @@ def test_the_web_command_names_the_real_asgi_application(compose):
     assert callable(getattr(importlib.import_module(module), attribute))
 
 
-@pytest.mark.parametrize(("service", "role"), [("worker", "worker"), ("beat", "beat")])
+@pytest.mark.parametrize(
+    ("service", "role"), [("worker", "worker"), ("sync-worker", "worker"), ("beat", "beat")]
+)
 def test_celery_services_run_the_courriel_app(compose, service, role):
     command = compose["services"][service]["command"]
     assert command[:4] == ["celery", "-A", "webmail", role]
     assert importlib.import_module("webmail").celery_app.main == "courriel"
+
+
+def test_the_workers_consume_every_queue_tasks_are_routed_to(compose, settings):
+    # compose runs with the default queue name; the tests run with their own.
+    consumed = set()
+    for service in ["worker", "sync-worker"]:
+        command = compose["services"][service]["command"]
+        consumed.update(command[command.index("-Q") + 1].split(","))
+    default = settings.CELERY_TASK_DEFAULT_QUEUE
+    routed = {
+        route["queue"].replace(default, "courriel", 1)
+        for route in settings.CELERY_TASK_ROUTES.values()
+    }
+    assert consumed == {"courriel", *routed}
+
+
+def test_the_listener_runs_the_real_command(compose):
+    from django.core.management import get_commands
+
+    command = compose["services"]["listener"]["command"]
+    assert command[:3] == ["python", "manage.py", "listen_for_mail"]
+    assert get_commands()["listen_for_mail"] == "webmail"
 
 
 def test_web_waits_for_migrations(compose):

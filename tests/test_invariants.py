@@ -13,6 +13,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC_URL_NAMES = {"webmail:health"}
+POST_ONLY_URL_NAMES = {"webmail:account_add_cancel"}
+# Steps of a flow send a person back to its start when reached out of order.
+FLOW_STEPS = {"webmail:account_add_settings": "webmail:account_add"}
 
 
 def test_no_migrations_are_pending(db):
@@ -64,10 +67,18 @@ def test_there_are_urls_to_check():
     assert "webmail:home" in courriel_url_names()
 
 
-@pytest.mark.parametrize("name", courriel_url_names())
+@pytest.mark.parametrize("name", sorted(set(courriel_url_names()) - POST_ONLY_URL_NAMES))
 def test_every_named_url_renders_for_a_signed_in_person(alice_client, name):
     response = alice_client.get(reverse(name))
-    assert response.status_code == 200
+    if name in FLOW_STEPS:
+        assert response.url == reverse(FLOW_STEPS[name])
+    else:
+        assert response.status_code == 200
+
+
+@pytest.mark.parametrize("name", sorted(POST_ONLY_URL_NAMES))
+def test_post_only_urls_refuse_a_get(alice_client, name):
+    assert alice_client.get(reverse(name)).status_code == 405
 
 
 @pytest.mark.parametrize("name", sorted(set(courriel_url_names()) - PUBLIC_URL_NAMES))

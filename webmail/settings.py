@@ -96,6 +96,9 @@ if env_str("DATABASE_PASSWORD"):
     # Kept out of DATABASE_URL so it can come from a secret file.
     DATABASES["default"]["PASSWORD"] = env_str("DATABASE_PASSWORD")
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
+if env_str("TEST_DATABASE_NAME"):
+    # Set by the test harness so that concurrent test runs never share a database.
+    DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME")}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -135,6 +138,13 @@ if not REDIS_URL:
         "store_processed": False,
     }
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "courriel")
+# Syncing has its own queue so a big first sync never delays sending mail.
+CELERY_SYNC_QUEUE = f"{CELERY_TASK_DEFAULT_QUEUE}-sync"
+CELERY_TASK_ROUTES = {
+    "webmail.tasks.sync_*": {"queue": CELERY_SYNC_QUEUE},
+    "webmail.tasks.index_bodies": {"queue": CELERY_SYNC_QUEUE},
+    "webmail.tasks.dispatch_due_syncs": {"queue": CELERY_SYNC_QUEUE},
+}
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -147,6 +157,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "webmail.tasks.heartbeat", "schedule": 60.0},
+    "dispatch-due-syncs": {"task": "webmail.tasks.dispatch_due_syncs", "schedule": 30.0},
 }
 
 # --- Accounts (django-allauth) ---------------------------------------------
@@ -212,6 +223,20 @@ elif DEBUG:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 else:
     MAILERS = {"default": smtp_mailer("smtp+plain://localhost:25")}
+
+# --- Mail servers Courriel connects to ---------------------------------------
+
+# An extra CA bundle to trust (an organisation's own CA; the tests' CA).
+MAIL_CA_FILE = env_str("MAIL_CA_FILE")
+MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 20)
+# Bodies above this size are not fetched for search (they stay readable on demand).
+BODY_INDEX_MAX_BYTES = env_int("BODY_INDEX_MAX_BYTES", 5 * 1024 * 1024)
+# Until the admin's site settings exist (see issue "Settings"), these come from the environment.
+ALLOW_INSECURE_MAIL_CONNECTIONS = env_bool("ALLOW_INSECURE_MAIL_CONNECTIONS", False)
+AUTOCONFIG_ALLOW_PRIVATE = env_bool("AUTOCONFIG_ALLOW_PRIVATE", False)
+AUTOCONFIG_NAMESERVERS = env_list("AUTOCONFIG_NAMESERVERS")  # host:port; default: the system's
+MAIL_HOSTS_ALLOWED = env_list("MAIL_HOSTS_ALLOWED")
+MAIL_HOSTS_BLOCKED = env_list("MAIL_HOSTS_BLOCKED")
 
 # --- Internationalisation ---------------------------------------------------
 

@@ -1,10 +1,27 @@
-"""Celery tasks: thin wrappers that take ids and call one service function."""
+"""Celery tasks: thin wrappers that take ids, reload, and call one engine function.
+
+Retries are declared; the engine is idempotent, so a retried or duplicated task
+does no harm."""
 
 from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
+from webmail.engine import account_sync
+from webmail.mail.errors import ConnectError, ProtocolError, TemporaryError
+from webmail.models import AccountStatus, Folder, MailAccount
+
 HEARTBEAT_CACHE_KEY = "beat:last-heartbeat"
+RETRYABLE = (ConnectError, TemporaryError, ProtocolError)
+BODIES_PER_TASK = 500
+SYNC_RETRIES = {
+    "autoretry_for": RETRYABLE,
+    "retry_backoff": 30,
+    "retry_backoff_max": 900,
+    "max_retries": 5,
+    "soft_time_limit": 30 * 60,
+    "time_limit": 31 * 60,
+}
 
 
 @shared_task
@@ -17,3 +34,54 @@ def health_check() -> dict:
 def heartbeat() -> None:
     """Run by beat every minute; the health page reports how old the last beat is."""
     cache.set(HEARTBEAT_CACHE_KEY, timezone.now().isoformat(), timeout=None)
+
+
+def queued_key(account_id: int) -> str:
+    return f"sync:queued:{account_id}"
+
+
+@shared_task(**SYNC_RETRIES)
+def sync_account(account_id: int) -> None:
+    cache.delete(queued_key(account_id))
+    account = MailAccount.objects.filter(pk=account_id, protocol="imap").first()
+    if account:
+        account_sync.sync_account(account)
+        index_bodies.delay(account_id)
+
+
+@shared_task(**SYNC_RETRIES)
+def index_bodies(account_id: int) -> None:
+    """Background body indexing in slices, so header syncs and actions interleave."""
+    account = MailAccount.objects.filter(pk=account_id, protocol="imap").first()
+    if account and account_sync.index_account_bodies(account, BODIES_PER_TASK):
+        index_bodies.delay(account_id)
+
+
+@shared_task(**SYNC_RETRIES)
+def sync_folder(folder_id: int) -> None:
+    folder = Folder.objects.select_related("account").filter(pk=folder_id).first()
+    if folder and folder.account.protocol == "imap":
+        account_sync.sync_one_folder(folder)
+
+
+def accounts_due(now=None) -> list[int]:
+    now = now or timezone.now()
+    candidates = MailAccount.objects.filter(is_active=True, protocol="imap").exclude(
+        status=AccountStatus.AUTH_FAILED
+    )
+    return [
+        pk
+        for pk, last, interval in candidates.values_list("pk", "last_synced_at", "sync_interval")
+        if last is None or (now - last).total_seconds() >= interval
+    ]
+
+
+@shared_task
+def dispatch_due_syncs() -> int:
+    """Run by beat: queue a sync for every account whose interval has passed, once."""
+    queued = 0
+    for account_id in accounts_due():
+        if cache.add(queued_key(account_id), 1, timeout=15 * 60):
+            sync_account.delay(account_id)
+            queued += 1
+    return queued

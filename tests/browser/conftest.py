@@ -80,3 +80,24 @@ def console_errors(page):
 @pytest.fixture
 def site(live_server, transactional_db):
     return live_server.url
+
+
+@pytest.fixture
+def signed_in_page(page, site, alice, client):
+    """alice's browser, already signed in (the sign-in itself is tested elsewhere)."""
+    from django.conf import settings
+
+    client.force_login(alice)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [{"name": cookie.key, "value": cookie.value, "url": site, "httpOnly": True}]
+    )
+    return page
+
+
+def sign_out(page) -> None:
+    """Sign out as a person would: on a phone, through the Menu button first."""
+    menu = page.locator(".topbar__menu > summary")
+    if menu.is_visible():
+        menu.click()
+    page.locator("nav:visible").get_by_role("button", name="Sign out").click()

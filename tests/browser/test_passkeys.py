@@ -4,6 +4,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import sign_out
 from tests.browser.test_sign_in_with_totp import confirm_email_address, sign_up
 from tests.conftest import PASSWORD
 
@@ -37,7 +38,7 @@ def test_a_person_adds_a_passkey_and_signs_in_with_it_alone(
     page.get_by_role("button", name="Add", exact=True).click()
     expect(page.get_by_text("Security key added.")).to_be_visible()
 
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
     page.goto(f"{site}/accounts/login/")
     page.get_by_role("button", name="Sign in with a passkey").click()
     expect(page.get_by_role("heading", name=re.compile("Welcome"))).to_be_visible()

@@ -4,6 +4,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import sign_out
 from tests.conftest import PASSWORD
 from tests.totp import current_code
 
@@ -52,7 +53,7 @@ def test_sign_up_enable_totp_sign_out_and_back_in(
     confirm_email_address(page, mailoutbox)
     secret = activate_totp(page, site)
 
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
     expect(page.get_by_role("button", name="Sign In", exact=True)).to_be_visible()
 
     sign_in(page, site, email)

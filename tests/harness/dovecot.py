@@ -460,6 +460,9 @@ auth_verbose = yes
 # a password in clear is Courriel's job, not the server's.
 disable_plaintext_auth = yes
 auth_mechanisms = plain login
+# Log in as "alice" or as "alice@courriel.test", as most providers allow; the
+# domain is dropped before the passwd-file lookup.
+auth_username_format = %Ln
 # Answer failed logins at once rather than after 2 seconds.
 auth_failure_delay = 0
 

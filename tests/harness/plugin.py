@@ -69,6 +69,8 @@ def isolate_worker() -> None:
     run_id = os.environ.setdefault("COURRIEL_TEST_RUN", secrets.token_hex(4))
     os.environ["CACHE_KEY_PREFIX"] = f"test-{run_id}-{worker_name()}"
     os.environ["CELERY_QUEUE"] = f"test-{run_id}-{worker_name()}"
+    # pytest-django appends the xdist worker's name to it.
+    os.environ["TEST_DATABASE_NAME"] = f"test_courriel_{run_id}"
 
 
 def redact(url: str) -> str:

@@ -237,3 +237,9 @@ def test_tls_variant_serves_the_same_users_and_mail(dovecot, certs, mail_user):
     ) as imap:
         imap.login(mail_user.name, mail_user.password)
         assert imap.select_folder("INBOX", readonly=True)[b"EXISTS"] == 1
+
+
+def test_a_user_can_log_in_with_the_full_address(dovecot, certs, mail_user):
+    client = imap_client(dovecot, type(mail_user)(mail_user.address, mail_user.password), certs)
+    assert client.select_folder("INBOX", readonly=True)[b"EXISTS"] == 0
+    client.logout()

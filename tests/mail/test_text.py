@@ -1,0 +1,59 @@
+"""Search text from raw messages: bounded, never raising, UTF-8 without NUL."""
+
+from email.message import EmailMessage
+
+from webmail.mail.text import MAX_PARTS, extract_text
+
+
+def test_plain_text_is_preferred_over_html():
+    message = EmailMessage()
+    message["Subject"] = "Both"
+    message.set_content("Plain words here.")
+    message.add_alternative("<p>Html <b>words</b></p>", subtype="html")
+    assert extract_text(bytes(message)) == "Plain words here."
+
+
+def test_html_only_mail_loses_its_markup_scripts_and_styles():
+    raw = (
+        b"Content-Type: text/html; charset=utf-8\r\n\r\n"
+        b"<style>p{color:red}</style><script>alert(1)</script><p>Caf\xc3\xa9 &amp; cr\xc3\xa8me</p>"
+    )
+    assert extract_text(raw) == "Café & crème"
+
+
+def test_an_unknown_charset_still_gives_text():
+    raw = b"Content-Type: text/plain; charset=x-unknown-42\r\n\r\nHello \xff world"
+    assert extract_text(raw).startswith("Hello")
+
+
+def test_attachments_are_not_indexed_as_body_text():
+    message = EmailMessage()
+    message.set_content("The body.")
+    message.add_attachment(b"secret file", maintype="text", subtype="plain", filename="a.txt")
+    assert extract_text(bytes(message)) == "The body."
+
+
+def test_nul_bytes_never_reach_the_database():
+    assert "\x00" not in extract_text(b"Content-Type: text/plain\r\n\r\nA\x00B")
+
+
+def test_thousands_of_parts_are_capped():
+    boundary = "b"
+    parts = "".join(
+        f"--{boundary}\r\nContent-Type: text/plain\r\n\r\npart {n}\r\n" for n in range(5000)
+    )
+    raw = f"Content-Type: multipart/mixed; boundary={boundary}\r\n\r\n{parts}--{boundary}--\r\n"
+    text = extract_text(raw.encode())
+    assert "part 0" in text
+    assert text.count("part") < MAX_PARTS
+
+
+def test_deep_nesting_does_not_blow_the_stack():
+    raw = b""
+    for depth in range(300):
+        raw = (
+            f"Content-Type: multipart/mixed; boundary=d{depth}\r\n\r\n--d{depth}\r\n".encode()
+            + (raw or b"Content-Type: text/plain\r\n\r\ndeep\r\n")
+            + f"\r\n--d{depth}--\r\n".encode()
+        )
+    assert extract_text(raw) == ""  # beyond MAX_DEPTH: nothing, and no RecursionError

@@ -1,0 +1,59 @@
+"""Bodies for search: fetched in the background, stored by hash, text indexed."""
+
+import pytest
+
+from tests.messages import make_message
+from webmail.engine import account_sync
+from webmail.models import Message
+from webmail.models.messages import BodyState
+from webmail.raw_store import raw_path, read_raw
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path)},
+    }}  # fmt: skip
+    return tmp_path
+
+
+def test_bodies_are_indexed_newest_first_without_marking_mail_read(
+    account, dovecot, mail_user, media
+):
+    dovecot.deliver_many(mail_user, [make_message(n) for n in range(5)])
+    account_sync.sync_account(account)
+    remaining = account_sync.index_account_bodies(account, limit=2)
+    indexed = Message.objects.filter(body_state=BodyState.INDEXED).order_by("uid")
+    assert remaining == 3
+    assert [row.subject for row in indexed] == ["Message numéro 3", "Message numéro 4"]
+    assert indexed[0].body_text == "Body of message 3."
+    assert not Message.objects.filter(is_seen=True).exists()
+    account_sync.sync_account(account)
+    assert not Message.objects.filter(is_seen=True).exists()  # BODY.PEEK kept \\Seen off
+
+
+def test_the_raw_message_is_stored_once_by_content_hash(account, dovecot, mail_user, media):
+    raw = make_message(1)
+    dovecot.deliver(mail_user, raw)
+    dovecot.deliver(mail_user, raw, folder="Archive")
+    account_sync.sync_account(account)
+    account_sync.index_account_bodies(account, limit=10)
+    digests = set(Message.objects.values_list("raw_sha256", flat=True))
+    assert len(digests) == 1
+    assert b"Body of message 1." in read_raw(digests.pop())
+    assert len(list(media.rglob("*.eml"))) == 1
+
+
+def test_bodies_over_the_size_cap_are_skipped(account, dovecot, mail_user, media, settings):
+    settings.BODY_INDEX_MAX_BYTES = 100
+    dovecot.deliver(mail_user, make_message(1))
+    account_sync.sync_account(account)
+    assert account_sync.index_account_bodies(account, limit=10) == 0
+    assert Message.objects.get().body_state == BodyState.TOO_LARGE
+
+
+def test_raw_paths_fan_out(media):
+    assert raw_path("abcdef") == "raw/ab/cd/abcdef.eml"

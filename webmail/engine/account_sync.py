@@ -1,0 +1,100 @@
+"""One account's sync: its folder list, then every folder, under per-folder locks."""
+
+import logging
+
+from django.utils import timezone
+
+from webmail.engine.bodies import index_bodies
+from webmail.engine.imap_sync import sync_folder, sync_folder_list, sync_order
+from webmail.mail.errors import AuthError, MailError
+from webmail.mail.imap import ImapSession, open_imap
+from webmail.mailbox_state import Busy, bump_changes, exclusive, store_account_status
+from webmail.models import AccountStatus, Folder, MailAccount, Message
+from webmail.models.messages import BodyState
+
+logger = logging.getLogger(__name__)
+
+
+def record_status(account: MailAccount, status: str, error: str = "") -> None:
+    account.status, account.last_error = status, error
+    fields = ["status", "last_error"]
+    if status == AccountStatus.OK:
+        account.last_synced_at = timezone.now()
+        fields.append("last_synced_at")
+    account.save(update_fields=fields)
+    store_account_status(account.pk, status, error)
+
+
+def sync_folder_locked(folder: Folder, session: ImapSession) -> bool:
+    """Sync unless another worker is on this folder right now; True if anything changed."""
+    try:
+        with exclusive(f"sync-folder:{folder.pk}"):
+            return sync_folder(folder, session).changed
+    except Busy:
+        logger.info("folder %s is being synced by another worker", folder.pk)
+        return False
+
+
+def run_guarded(account: MailAccount, work, *, record_success: bool = True) -> None:
+    """Run ``work(session)`` on an open IMAP session and record how it went.
+
+    A refused password marks the account and stops further attempts until the
+    person fixes it; other mail errors are recorded and re-raised for a retry."""
+    if not account.can_sync:
+        return
+    try:
+        with open_imap(account.incoming_settings()) as session:
+            work(session)
+    except AuthError as error:
+        record_status(account, AccountStatus.AUTH_FAILED, error.code)
+        return
+    except MailError as error:
+        record_status(account, AccountStatus.ERROR, error.code)
+        raise
+    if record_success:
+        record_status(account, AccountStatus.OK)
+
+
+def sync_account(account: MailAccount) -> None:
+    """Mirror the folder list, then each folder, INBOX first. A sync of this
+    account already running elsewhere makes this one a no-op."""
+
+    def work(session: ImapSession) -> None:
+        changed = False
+        for folder in sync_folder_list(account, session):
+            if folder.selectable:
+                changed |= sync_folder_locked(folder, session)
+        if changed:
+            bump_changes(account.user_id)
+
+    try:
+        with exclusive(f"sync-account:{account.pk}"):
+            run_guarded(account, work)
+    except Busy:
+        logger.info("account %s is being synced by another worker", account.pk)
+
+
+def index_account_bodies(account: MailAccount, limit: int) -> int:
+    """Index up to ``limit`` pending bodies, INBOX and special folders first;
+    returns how many are still pending afterwards."""
+    remaining = limit
+
+    def work(session: ImapSession) -> None:
+        nonlocal remaining
+        for folder in sorted(account.folders.filter(selectable=True), key=sync_order):
+            if remaining <= 0:
+                return
+            remaining -= index_bodies(folder, session, limit=remaining)
+
+    run_guarded(account, work, record_success=False)
+    return Message.objects.filter(account=account, body_state=BodyState.PENDING).count()
+
+
+def sync_one_folder(folder: Folder) -> None:
+    """What push (IDLE) triggers: just this folder."""
+
+    def work(session: ImapSession) -> None:
+        if sync_folder_locked(folder, session):
+            bump_changes(folder.account.user_id)
+
+    run_guarded(folder.account, work)

@@ -1,0 +1,35 @@
+"""What a person reads when a mail server says no: one sentence per error code."""
+
+from django.utils.translation import gettext_lazy as _
+
+from webmail.mail.errors import MailError
+
+MESSAGES = {
+    "bad_credentials": _("The server refused this user name and password."),
+    "mechanism_unavailable": _("The server offers no way of signing in that Courriel can use."),
+    "not_found": _("No server with this name exists. Check the server name."),
+    "refused": _("The server refused the connection. Check the port and the security setting."),
+    "timeout": _("The server did not answer in time. Check the server name and port."),
+    "unreachable": _("The server cannot be reached from here."),
+    "certificate_expired": _("The server's security certificate has expired."),
+    "certificate_wrong_host": _("The server's security certificate is for another name."),
+    "certificate_untrusted": _(
+        "The server's security certificate is not signed by a known authority "
+        "(it may be self-signed)."
+    ),
+    "starttls_unavailable": _("The server does not offer STARTTLS encryption on this port."),
+    "handshake": _("A secure connection to the server could not be set up."),
+    "temporary": _("The server is busy. Try again in a few minutes."),
+    "unavailable": _("The server is unavailable at the moment. Try again in a few minutes."),
+    "connection_lost": _("The connection to the server was lost. Try again."),
+    "blocked": _("Courriel does not connect to internal network addresses."),
+    "protocol": _("The server answered in a way Courriel does not understand."),
+    "insecure_forbidden": _("This site does not allow unencrypted connections to mail servers."),
+    "host_blocked": _("The administrator does not allow connections to this server."),
+    "not_discovered": _("Courriel could not find this provider's settings. Enter them below."),
+}
+
+
+def describe(error: MailError | str) -> str:
+    code = error if isinstance(error, str) else error.code
+    return str(MESSAGES.get(code, _("The mail server reported an error.")))

@@ -1,0 +1,76 @@
+"""Mailbox state kept in Redis (through Django's cache): counts, change counters,
+sync status and locks. Losing it loses nothing: it is rebuilt from the database,
+and every function here degrades to a no-op while the cache is down."""
+
+import logging
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+LOCK_SECONDS = 15 * 60
+
+
+def _quietly(operation, default=None):
+    try:
+        return operation()
+    except Exception:
+        logger.warning("mailbox state unavailable", exc_info=True)
+        return default
+
+
+def changes_key(user_id: int) -> str:
+    return f"mailbox:changes:{user_id}"
+
+
+def bump_changes(user_id: int) -> int | None:
+    """Counts changes to a person's mail; views and live updates compare it."""
+
+    def bump():
+        cache.add(changes_key(user_id), 0, timeout=None)
+        return cache.incr(changes_key(user_id))
+
+    return _quietly(bump)
+
+
+def change_counter(user_id: int) -> int:
+    return _quietly(lambda: cache.get(changes_key(user_id), 0), 0)
+
+
+def folder_counts_key(folder_id: int) -> str:
+    return f"mailbox:counts:{folder_id}"
+
+
+def store_folder_counts(folder_id: int, total: int, unread: int) -> None:
+    _quietly(lambda: cache.set(folder_counts_key(folder_id), (total, unread), timeout=None))
+
+
+def folder_counts(folder_id: int) -> tuple[int, int] | None:
+    return _quietly(lambda: cache.get(folder_counts_key(folder_id)))
+
+
+def store_account_status(account_id: int, status: str, error: str = "") -> None:
+    value = {"status": status, "error": error}
+    _quietly(lambda: cache.set(f"mailbox:status:{account_id}", value, timeout=None))
+
+
+class Busy(Exception):
+    """Another worker holds the lock."""
+
+
+@contextmanager
+def exclusive(name: str, seconds: int = LOCK_SECONDS) -> Iterator[None]:
+    """A lock across workers (SET NX with expiry); raises Busy if someone holds it.
+
+    With the cache down, work goes ahead unlocked: syncs are idempotent, so the
+    worst case is duplicated effort, never a wrong index."""
+    key, token = f"lock:{name}", secrets.token_hex(8)
+    acquired = _quietly(lambda: cache.add(key, token, timeout=seconds), True)
+    if not acquired:
+        raise Busy(name)
+    try:
+        yield
+    finally:
+        _quietly(lambda: cache.get(key) == token and cache.delete(key))

@@ -1,0 +1,5 @@
+from webmail.models.accounts import AccountStatus, MailAccount
+from webmail.models.folders import Folder, SpecialUse
+from webmail.models.messages import Message
+
+__all__ = ["AccountStatus", "Folder", "MailAccount", "Message", "SpecialUse"]

@@ -1,0 +1,57 @@
+from django.db import models
+
+
+class BodyState(models.TextChoices):
+    PENDING = "pending"
+    INDEXED = "indexed"
+    TOO_LARGE = "too_large"
+    FAILED = "failed"
+
+
+class Message(models.Model):
+    """One message as the index knows it: enough to list, search and thread it."""
+
+    account = models.ForeignKey("webmail.MailAccount", on_delete=models.CASCADE, related_name="+")
+    folder = models.ForeignKey("webmail.Folder", on_delete=models.CASCADE, related_name="messages")
+    uid = models.BigIntegerField()
+    modseq = models.BigIntegerField(null=True, blank=True)
+
+    message_id = models.CharField(max_length=998, blank=True, db_index=True)
+    in_reply_to = models.CharField(max_length=998, blank=True)
+    references = models.TextField(blank=True)
+
+    subject = models.TextField(blank=True)
+    from_name = models.CharField(max_length=500, blank=True)
+    from_email = models.CharField(max_length=320, blank=True)
+    to = models.JSONField(default=list, blank=True)  # [[name, address], …]
+    cc = models.JSONField(default=list, blank=True)
+    reply_to = models.JSONField(default=list, blank=True)
+    date = models.DateTimeField(null=True, blank=True)
+    internal_date = models.DateTimeField()
+    size = models.PositiveBigIntegerField(default=0)
+    has_attachments = models.BooleanField(default=False)
+    preview = models.CharField(max_length=300, blank=True)
+    preview_section = models.CharField(max_length=100, blank=True)
+
+    is_seen = models.BooleanField(default=False)
+    is_flagged = models.BooleanField(default=False)
+    is_answered = models.BooleanField(default=False)
+    is_draft = models.BooleanField(default=False)
+    keywords = models.JSONField(default=list, blank=True)  # other flags, e.g. $Forwarded
+
+    # Filled by the body indexer, in the background, newest first.
+    body_state = models.CharField(max_length=10, choices=BodyState, default=BodyState.PENDING)
+    body_text = models.TextField(blank=True)
+    raw_sha256 = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["folder", "uid"], name="message_uid_unique_per_folder"),
+        ]
+        indexes = [
+            models.Index(fields=["folder", "-internal_date"], name="message_folder_recent"),
+            models.Index(fields=["account", "-internal_date"], name="message_account_recent"),
+        ]
+
+    def __str__(self):
+        return self.subject or f"#{self.uid}"

@@ -1,0 +1,1 @@
+"""Verb-noun functions the views call: they own transactions and enqueue work."""
