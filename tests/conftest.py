@@ -180,6 +180,7 @@ def mail_servers(settings, certs, dovecot, mail_user, smtp):
     with DNSServer() as dns:
         dns.add("_imaps._tcp.courriel.test", "SRV", f"0 1 {dovecot.imaps_port} localhost.")
         dns.add("_submissions._tcp.courriel.test", "SRV", f"0 1 {smtp.smtps_port} localhost.")
+        dns.add("_pop3s._tcp.courriel.test", "SRV", f"0 1 {dovecot.pop3s_port} localhost.")
         dns.add("localhost", "A", "127.0.0.1")
         settings.AUTOCONFIG_NAMESERVERS = [f"127.0.0.1:{dns.port}"]
         yield mail_user

@@ -74,6 +74,18 @@ def test_settings_can_be_corrected_by_hand(alice_client, mail_servers, dovecot, 
     assert MailAccount.objects.filter(email=mail_servers.address).exists()
 
 
+def test_pop3_is_offered_when_the_server_has_both(alice_client, mail_servers, dovecot):
+    start(alice_client, mail_servers, "wrong password")
+    proposal = alice_client.session["pending_mail_account"]["proposal"]
+    unchanged_but_pop3 = {
+        key: value for key, value in proposal.items() if key != "pop3_alternative"
+    } | {"protocol": "pop3", "password": mail_servers.password}
+    response = alice_client.post(reverse("webmail:account_add_settings"), unchanged_but_pop3)
+    assert response.status_code == 302
+    account = MailAccount.objects.get()
+    assert (account.protocol, account.incoming_port) == ("pop3", dovecot.pop3s_port)
+
+
 def test_a_wrong_port_says_the_connection_was_refused(alice_client, mail_servers, dovecot, smtp):
     from tests.harness.ports import free_port
 

@@ -49,9 +49,24 @@ def propose_settings(email: str) -> dict | None:
     if incoming is None or not found.smtp:
         return None
     protocol = Protocol.IMAP if found.imap else Protocol.POP3
-    return {
+    proposal = {
         "protocol": protocol.value,
         **as_fields("incoming", incoming),
         **as_fields("smtp", found.smtp[0]),
-        "source": incoming.source,
     }
+    if found.imap and found.pop3:
+        # Offered when the server has both: picking POP3 takes these instead.
+        proposal["pop3_alternative"] = as_fields("incoming", found.pop3[0])
+    return proposal
+
+
+def apply_protocol_choice(data: dict, proposal: dict | None) -> dict:
+    """A person who switched the proposal from IMAP to POP3 without touching the
+    server fields means the discovered POP3 server, not the IMAP one on port 993."""
+    alternative = (proposal or {}).get("pop3_alternative")
+    if not alternative or data.get("protocol") != Protocol.POP3:
+        return data
+    imap_fields = {key: proposal[key] for key in alternative}
+    if any(str(data.get(key)) != str(value) for key, value in imap_fields.items()):
+        return data
+    return {**data, **alternative}

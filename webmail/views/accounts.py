@@ -12,7 +12,7 @@ from webmail.forms.accounts import AccountStartForm, ServerSettingsForm
 from webmail.mail.tls import fingerprint
 from webmail.models import MailAccount
 from webmail.services import accounts as account_service
-from webmail.services.discovery import propose_settings
+from webmail.services.discovery import apply_protocol_choice, propose_settings
 
 PENDING = "pending_mail_account"
 
@@ -53,7 +53,8 @@ def account_add_settings(request):
     if not pending:
         return redirect("webmail:account_add")
     if request.method == "POST":
-        return try_to_create(request, ServerSettingsForm(data=request.POST))
+        data = apply_protocol_choice(request.POST.dict(), pending["proposal"])
+        return try_to_create(request, ServerSettingsForm(data=data))
     form = ServerSettingsForm(initial=pending["proposal"] or guess_for(pending["email"]))
     return render_settings(request, form, pending)
 
@@ -136,9 +137,7 @@ def remember_failure(request, pending, report, password) -> None:
 
 def redirect_or_render(request, form, pending):
     if request.resolver_match.url_name == "account_add":
-        pending["proposal"] = form.cleaned_data | {"password": ""}
-        request.session.modified = True
-        return redirect("webmail:account_add_settings")
+        return redirect("webmail:account_add_settings")  # it shows the proposal, editable
     return render_settings(request, form, pending)
 
 
