@@ -25,18 +25,29 @@ def changes_key(user_id: int) -> str:
     return f"mailbox:changes:{user_id}"
 
 
-def bump_changes(user_id: int) -> int | None:
-    """Counts changes to a person's mail; views and live updates compare it."""
+def folder_changes_key(folder_id: int) -> str:
+    return f"mailbox:folder-changes:{folder_id}"
 
-    def bump():
-        cache.add(changes_key(user_id), 0, timeout=None)
-        return cache.incr(changes_key(user_id))
 
-    return _quietly(bump)
+def _increment(key: str) -> int:
+    cache.add(key, 0, timeout=None)
+    return cache.incr(key)
+
+
+def bump_changes(user_id: int, folder_id: int | None = None) -> int | None:
+    """Counts changes to a person's mail, and to one folder of it; views and
+    live updates compare these counters with the ones they last saw."""
+    if folder_id is not None:
+        _quietly(lambda: _increment(folder_changes_key(folder_id)))
+    return _quietly(lambda: _increment(changes_key(user_id)))
 
 
 def change_counter(user_id: int) -> int:
     return _quietly(lambda: cache.get(changes_key(user_id), 0), 0)
+
+
+def folder_change_counter(folder_id: int) -> int:
+    return _quietly(lambda: cache.get(folder_changes_key(folder_id), 0), 0)
 
 
 def folder_counts_key(folder_id: int) -> str:

@@ -37,6 +37,16 @@ class FaultyProxy:
                 with suppress(OSError):
                     sock.close()
 
+    def drop_connections(self) -> None:
+        """Cut every open connection at once, as a network outage would."""
+        with self._lock:
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
+            with suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            with suppress(OSError):
+                sock.close()
+
     def _accept_loop(self) -> None:
         while not self._closed:
             try:

@@ -29,10 +29,13 @@ def sync_folder_locked(folder: Folder, session: ImapSession) -> bool:
     """Sync unless another worker is on this folder right now; True if anything changed."""
     try:
         with exclusive(f"sync-folder:{folder.pk}"):
-            return sync_folder(folder, session).changed
+            changed = sync_folder(folder, session).changed
     except Busy:
         logger.info("folder %s is being synced by another worker", folder.pk)
         return False
+    if changed:
+        bump_changes(folder.account.user_id, folder.pk)
+    return changed
 
 
 def run_guarded(account: MailAccount, work, *, record_success: bool = True) -> None:
@@ -60,12 +63,9 @@ def sync_account(account: MailAccount) -> None:
     account already running elsewhere makes this one a no-op."""
 
     def work(session: ImapSession) -> None:
-        changed = False
         for folder in sync_folder_list(account, session):
             if folder.selectable:
-                changed |= sync_folder_locked(folder, session)
-        if changed:
-            bump_changes(account.user_id)
+                sync_folder_locked(folder, session)
 
     try:
         with exclusive(f"sync-account:{account.pk}"):
@@ -94,7 +94,6 @@ def sync_one_folder(folder: Folder) -> None:
     """What push (IDLE) triggers: just this folder."""
 
     def work(session: ImapSession) -> None:
-        if sync_folder_locked(folder, session):
-            bump_changes(folder.account.user_id)
+        sync_folder_locked(folder, session)
 
     run_guarded(folder.account, work)
