@@ -35,6 +35,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 INSTALLED_APPS = [
     "accounts",
     "webmail",
+    "webmail.outbox",
+    "webmail.pop3",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

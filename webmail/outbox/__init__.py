@@ -1,0 +1,1 @@
+"""The SMTP outbox: messages queued here are delivered exactly once, or reported."""
