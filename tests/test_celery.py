@@ -66,3 +66,12 @@ def test_every_scheduled_task_exists():
 def test_the_heartbeat_records_when_beat_last_ran():
     heartbeat()
     assert cache.get(HEARTBEAT_CACHE_KEY)
+
+
+def test_every_task_has_consistent_time_limits():
+    for name, task in app.tasks.items():
+        if not name.startswith("webmail"):
+            continue
+        soft = task.soft_time_limit or app.conf.task_soft_time_limit
+        hard = task.time_limit or app.conf.task_time_limit
+        assert soft is None or hard is None or soft <= hard, name

@@ -55,7 +55,7 @@ def test_the_language_follows_the_browser(client):
 def test_a_person_can_switch_language(alice_client):
     alice_client.post(reverse("set_language"), {"language": "fr", "next": "/"})
     page = alice_client.get(reverse("webmail:home")).content.decode()
-    assert "Dossiers" in page
+    assert "Bienvenue" in page
     assert "Se déconnecter" in page
 
 

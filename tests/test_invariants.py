@@ -13,7 +13,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC_URL_NAMES = {"webmail:health"}
-POST_ONLY_URL_NAMES = {"webmail:account_add_cancel"}
+POST_ONLY_URL_NAMES = {"webmail:account_add_cancel", "webmail:act"}
+# Reached from the sandboxed body iframe, which sends no session: a signed token
+# in the URL is the permission (tests/test_reading_views.py).
+TOKEN_URL_NAMES = {"webmail:image_proxy"}
 # Steps of a flow send a person back to its start when reached out of order.
 FLOW_STEPS = {"webmail:account_add_settings": "webmail:account_add"}
 
@@ -59,7 +62,9 @@ def courriel_url_names() -> list[str]:
     return sorted(
         name
         for name, pattern in named_patterns()
-        if name.startswith("webmail:") and not pattern.pattern.regex.groupindex
+        if name.startswith("webmail:")
+        and not pattern.pattern.regex.groupindex
+        and name not in TOKEN_URL_NAMES
     )
 
 

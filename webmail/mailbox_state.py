@@ -58,6 +58,11 @@ def store_folder_counts(folder_id: int, total: int, unread: int) -> None:
     _quietly(lambda: cache.set(folder_counts_key(folder_id), (total, unread), timeout=None))
 
 
+def forget_folder_counts(folder_id: int) -> None:
+    """The next page recounts from the database."""
+    _quietly(lambda: cache.delete(folder_counts_key(folder_id)))
+
+
 def folder_counts(folder_id: int) -> tuple[int, int] | None:
     return _quietly(lambda: cache.get(folder_counts_key(folder_id)))
 
@@ -65,6 +70,31 @@ def folder_counts(folder_id: int) -> tuple[int, int] | None:
 def store_account_status(account_id: int, status: str, error: str = "") -> None:
     value = {"status": status, "error": error}
     _quietly(lambda: cache.set(f"mailbox:status:{account_id}", value, timeout=None))
+
+
+def notices_key(user_id: int) -> str:
+    return f"notices:{user_id}"
+
+
+def notify(user_id: int, error_code: str) -> None:
+    """Tell the person, on their next page, that the server refused a change.
+    The code is translated when shown, in the language of that page."""
+
+    def append():
+        notices = cache.get(notices_key(user_id), [])
+        cache.set(notices_key(user_id), [*notices[-9:], error_code], timeout=7 * 24 * 3600)
+
+    _quietly(append)
+
+
+def take_notices(user_id: int) -> list[str]:
+    def take():
+        notices = cache.get(notices_key(user_id), [])
+        if notices:
+            cache.delete(notices_key(user_id))
+        return notices
+
+    return _quietly(take, [])
 
 
 class Busy(Exception):

@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "webmail.context_processors.notices",
             ],
         },
     },
@@ -236,6 +237,8 @@ BODY_INDEX_MAX_BYTES = env_int("BODY_INDEX_MAX_BYTES", 5 * 1024 * 1024)
 # Until the admin's site settings exist (see issue "Settings"), these come from the environment.
 ALLOW_INSECURE_MAIL_CONNECTIONS = env_bool("ALLOW_INSECURE_MAIL_CONNECTIONS", False)
 AUTOCONFIG_ALLOW_PRIVATE = env_bool("AUTOCONFIG_ALLOW_PRIVATE", False)
+# The image proxy never fetches from internal addresses unless this says so (tests).
+IMAGE_PROXY_ALLOW_PRIVATE = env_bool("IMAGE_PROXY_ALLOW_PRIVATE", False)
 AUTOCONFIG_NAMESERVERS = env_list("AUTOCONFIG_NAMESERVERS")  # host:port; default: the system's
 MAIL_HOSTS_ALLOWED = env_list("MAIL_HOSTS_ALLOWED")
 MAIL_HOSTS_BLOCKED = env_list("MAIL_HOSTS_BLOCKED")

@@ -7,8 +7,9 @@ from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
-from webmail.engine import account_sync
-from webmail.mail.errors import ConnectError, ProtocolError, TemporaryError
+from webmail.engine import account_sync, actions
+from webmail.mail.errors import ConnectError, MailError, ProtocolError, TemporaryError
+from webmail.mailbox_state import notify
 from webmail.models import AccountStatus, Folder, MailAccount
 
 HEARTBEAT_CACHE_KEY = "beat:last-heartbeat"
@@ -85,3 +86,53 @@ def dispatch_due_syncs() -> int:
             sync_account.delay(account_id)
             queued += 1
     return queued
+
+
+ACTION_RETRIES = {
+    "autoretry_for": (ConnectError, TemporaryError),
+    "retry_backoff": 5,
+    "max_retries": 5,
+    "soft_time_limit": 100,
+    "time_limit": 120,
+}
+
+
+def on_server(folder_id: int, change, *resync_ids: int) -> None:
+    """Apply a person's change on the server. If the server refuses, resyncs put
+    the index back as the server has it, and the person is told."""
+    folder = Folder.objects.select_related("account").filter(pk=folder_id).first()
+    if not folder:
+        return
+    try:
+        change(folder)
+    except actions.StaleEpoch:
+        pass
+    except (ConnectError, TemporaryError):
+        raise
+    except MailError as error:
+        notify(folder.account.user_id, error.code)
+    for pk in {folder_id, *resync_ids}:
+        sync_folder.delay(pk)
+
+
+@shared_task(**ACTION_RETRIES)
+def apply_flags(folder_id: int, uids: list[int], uidvalidity: int, add: list, remove: list):
+    on_server(
+        folder_id,
+        lambda folder: actions.store_flags(folder, uids, uidvalidity, add=add, remove=remove),
+    )
+
+
+@shared_task(**ACTION_RETRIES)
+def move_messages(folder_id: int, uids: list[int], uidvalidity: int, destination_id: int):
+    destination = Folder.objects.get(pk=destination_id)
+    on_server(
+        folder_id,
+        lambda folder: actions.move_messages(folder, uids, uidvalidity, destination),
+        destination_id,
+    )
+
+
+@shared_task(**ACTION_RETRIES)
+def delete_messages(folder_id: int, uids: list[int], uidvalidity: int):
+    on_server(folder_id, lambda folder: actions.delete_messages(folder, uids, uidvalidity))

@@ -1,11 +1,24 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from webmail.views import accounts, health, mailbox
+from webmail.views import accounts, folders, health, image_proxy, message
 
 webmail_patterns = [
-    path("", mailbox.home, name="home"),
+    path("", folders.home, name="home"),
     path("health/", health.health, name="health"),
+    path("folder/<int:pk>/", folders.folder_view, name="folder"),
+    path("all/<slug:kind>/", folders.unified_view, name="unified"),
+    path("messages/act/", folders.act, name="act"),
+    path("message/<int:pk>/", message.message_view, name="message"),
+    path("message/<int:pk>/body/", message.message_body, name="message_body"),
+    path("message/<int:pk>/part/<int:index>/", message.message_part, name="message_part"),
+    path("inline/<str:token>/", message.message_cid, name="message_cid"),
+    path("message/<int:pk>/raw/", message.message_raw, name="message_raw"),
+    path("message/<int:pk>/source/", message.message_source, name="message_source"),
+    path("message/<int:pk>/trust-sender/", message.trust_sender, name="trust_sender"),
+    path("message/<int:pk>/unread/", message.mark_unread, name="mark_unread"),
+    path("message/<int:pk>/flag/", message.toggle_flag, name="toggle_flag"),
+    path("image-proxy/", image_proxy.image_proxy, name="image_proxy"),
     path("mail-accounts/", accounts.account_list, name="account_list"),
     path("mail-accounts/add/", accounts.account_add, name="account_add"),
     path("mail-accounts/add/settings/", accounts.account_add_settings, name="account_add_settings"),

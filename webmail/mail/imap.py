@@ -434,6 +434,17 @@ class ImapSession:
             mapping |= self._move_set(uid_set, destination)
         return mapping
 
+    @_gateway
+    def delete_permanently(self, uids: Sequence[int]) -> None:
+        """\\Deleted and UID EXPUNGE of exactly these UIDs (UIDPLUS). Without
+        UIDPLUS a plain EXPUNGE would also remove what other clients marked."""
+        self._require_writable()
+        if "UIDPLUS" not in self.capabilities:
+            raise ProtocolError("move_unsupported", "the server lacks UIDPLUS")
+        for uid_set in chunks(uids) if uids else []:
+            self._client.add_flags(uid_set, [DELETED], silent=True)
+            self._client.uid_expunge(uid_set)
+
     def _move_set(self, uid_set: str, destination: str) -> dict[int, int]:
         # COPYUID comes in an untagged OK for MOVE, in the tagged OK for COPY:
         # imaplib files both under the code's name.

@@ -1,12 +1,8 @@
-from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Prefetch, Q
-from django.shortcuts import render
 
 from webmail.engine.imap_sync import sync_order
 from webmail.mailbox_state import folder_counts, store_folder_counts
-from webmail.models import Folder, MailAccount, Message
-
-LIST_SIZE = 50
+from webmail.models import Folder, MailAccount
 
 
 def folders_with_counts(user) -> list[MailAccount]:
@@ -38,25 +34,3 @@ def attach_counts(folders: list[Folder]) -> None:
     for folder in missing:
         folder.total, folder.unread = by_pk[folder.pk].total, by_pk[folder.pk].unread
         store_folder_counts(folder.pk, folder.total, folder.unread)
-
-
-def newest_in_inboxes(user) -> list[Message]:
-    """The "All inboxes" view: newest first across every account, from the index."""
-    return list(
-        Message.objects.filter(account__user=user, folder__special_use="inbox")
-        .select_related("account")
-        .only(
-            "subject", "from_name", "from_email", "preview", "internal_date", "is_seen",
-            "is_flagged", "has_attachments", "account__email",
-        )
-        .order_by("-internal_date", "-id")[:LIST_SIZE]
-    )  # fmt: skip
-
-
-@login_required
-def home(request):
-    context = {
-        "accounts": folders_with_counts(request.user),
-        "messages_list": newest_in_inboxes(request.user),
-    }
-    return render(request, "webmail/home.html", context)

@@ -1,0 +1,13 @@
+from django.utils.translation import gettext as _
+
+from webmail.error_messages import describe
+from webmail.mailbox_state import take_notices
+
+
+def notices(request):
+    """Refusals from the mail server that happened in the background."""
+    if not request.user.is_authenticated:
+        return {}
+    codes = take_notices(request.user.pk)
+    texts = [_("The server refused a change: %(reason)s") % {"reason": describe(c)} for c in codes]
+    return {"server_notices": texts}

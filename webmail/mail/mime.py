@@ -1,0 +1,178 @@
+"""Reading a raw message for display, with bounded work on any input.
+
+Python's email package with policy.default can take minutes or blow the
+recursion limit on hostile input (STACK.md); compat32 is fast, so we parse with
+it, cap depth, part count and header size, and decode headers ourselves.
+"""
+
+import email
+import email.policy
+import email.utils
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import Message
+
+from webmail.mail.imap_text import decode_charset, decode_header_text
+
+MAX_PARTS = 500
+MAX_DEPTH = 20
+MAX_HEADER_BYTES = 256 * 1024
+MAX_DISPLAY_BYTES = 50 * 1024 * 1024
+UNSAFE_FILENAME = re.compile(r"[\x00-\x1f\x7f/\\\u202a-\u202e\u2066-\u2069\u200e\u200f]")
+
+
+@dataclass(frozen=True)
+class Part:
+    """One leaf of the MIME tree, by its position in a depth-first walk."""
+
+    index: int
+    content_type: str
+    filename: str
+    content_id: str
+    inline: bool
+    size: int
+
+
+@dataclass
+class ParsedMessage:
+    subject: str = ""
+    sender: str = ""
+    to: str = ""
+    cc: str = ""
+    reply_to: str = ""
+    date: datetime | None = None
+    message_id: str = ""
+    html: str | None = None
+    text: str | None = None
+    attachments: list[Part] = field(default_factory=list)
+    inline_parts: dict[str, Part] = field(default_factory=dict)  # by Content-ID
+    problem: str = ""  # "", "too_large", "too_many_parts", "too_deep", "headers_too_large"
+
+
+def safe_filename(name: str, fallback: str = "attachment") -> str:
+    """No path separators, control or bidi-override characters; never empty."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = UNSAFE_FILENAME.sub("_", name).strip(" .")
+    return name[:200] or fallback
+
+
+def as_bytes(value) -> bytes:
+    # compat32 keeps 8-bit header bytes as surrogate escapes: give them back.
+    return str(value or "").encode("utf-8", "surrogateescape")
+
+
+def header(message: Message, name: str) -> str:
+    return decode_header_text(as_bytes(message.get(name, "")))
+
+
+def parse_date(value: str) -> datetime | None:
+    try:
+        return email.utils.parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def leaves(message: Message, problem: list[str], depth: int = 0):
+    """Depth-first leaves of the MIME tree, stopping at the caps."""
+    if depth > MAX_DEPTH:
+        problem.append("too_deep")
+        return
+    # A forwarded message is one attachment, not a tree to show as our body.
+    if not message.is_multipart() or message.get_content_type() == "message/rfc822":
+        yield message
+        return
+    for child in message.get_payload() or []:
+        if isinstance(child, Message):
+            yield from leaves(child, problem, depth + 1)
+
+
+def decoded_payload(part: Message) -> bytes:
+    if part.get_content_type() == "message/rfc822":
+        inner = part.get_payload()
+        return inner[0].as_bytes() if isinstance(inner, list) and inner else b""
+    return part.get_payload(decode=True) or b""
+
+
+def describe(index: int, part: Message) -> Part:
+    filename = part.get_filename()
+    if not filename and part.get_content_type() == "message/rfc822":
+        filename = "message.eml"
+    disposition = (part.get_content_disposition() or "").lower()
+    payload = part.get_payload()
+    return Part(
+        index=index,
+        content_type=part.get_content_type(),
+        filename=safe_filename(decode_header_text(as_bytes(filename))) if filename else "",
+        content_id=(part.get("Content-ID") or "").strip().strip("<>"),
+        inline=disposition != "attachment",
+        size=len(payload) if isinstance(payload, str | bytes) else len(decoded_payload(part)),
+    )
+
+
+def body_text(part: Message) -> str:
+    return decode_charset(part.get_payload(decode=True) or b"", part.get_content_charset())
+
+
+def parse_raw(raw: bytes) -> Message:
+    return email.message_from_bytes(raw, policy=email.policy.compat32)
+
+
+def parse_for_display(raw: bytes) -> ParsedMessage:
+    """Headers, the best body (HTML and/or plain) and the attachment list."""
+    result = ParsedMessage()
+    if len(raw) > MAX_DISPLAY_BYTES:
+        result.problem = "too_large"
+        return result
+    head_end = raw.find(b"\r\n\r\n") if b"\r\n\r\n" in raw else raw.find(b"\n\n")
+    if head_end > MAX_HEADER_BYTES or (head_end < 0 and len(raw) > MAX_HEADER_BYTES):
+        result.problem = "headers_too_large"
+        return result
+    message = parse_raw(raw)
+    fill_headers(result, message)
+    fill_parts(result, message)
+    return result
+
+
+def fill_headers(result: ParsedMessage, message: Message) -> None:
+    result.subject = header(message, "Subject")
+    result.sender = header(message, "From")
+    result.to = header(message, "To")
+    result.cc = header(message, "Cc")
+    result.reply_to = header(message, "Reply-To")
+    result.date = parse_date(str(message.get("Date", "") or ""))
+    result.message_id = str(message.get("Message-ID", "") or "").strip()
+
+
+def fill_parts(result: ParsedMessage, message: Message) -> None:
+    problems: list[str] = []
+    for index, part in enumerate(leaves(message, problems)):
+        if index >= MAX_PARTS:
+            problems.append("too_many_parts")
+            break
+        info = describe(index, part)
+        if info.content_id and info.content_type.startswith("image/"):
+            result.inline_parts[info.content_id] = info
+        if is_body(info) and info.content_type == "text/html" and result.html is None:
+            result.html = body_text(part)
+        elif is_body(info) and info.content_type == "text/plain" and result.text is None:
+            result.text = body_text(part)
+        elif not (info.content_id and info.inline and info.content_type.startswith("image/")):
+            result.attachments.append(info)
+    result.problem = problems[0] if problems else ""
+
+
+def is_body(info: Part) -> bool:
+    return info.inline and not info.filename
+
+
+def part_payload(raw: bytes, index: int) -> tuple[Part, bytes] | None:
+    """The decoded bytes of the leaf at ``index`` (as numbered by parse_for_display)."""
+    problems: list[str] = []
+    for position, part in enumerate(leaves(parse_raw(raw), problems)):
+        if position >= MAX_PARTS:
+            return None
+        if position == index:
+            return describe(index, part), decoded_payload(part)
+    return None

@@ -1,0 +1,106 @@
+"""What a person does to messages: the index changes at once, the server follows."""
+
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models import Max
+
+from webmail import tasks
+from webmail.mailbox_state import bump_changes, forget_folder_counts
+from webmail.models import Folder, Message, SpecialUse
+from webmail.services.reading import set_flags
+
+FLAG_ACTIONS = {
+    "read": {"seen": True},
+    "unread": {"seen": False},
+    "flag": {"flagged": True},
+    "unflag": {"flagged": False},
+}
+MOVE_TARGETS = {
+    "archive": SpecialUse.ARCHIVE,
+    "spam": SpecialUse.JUNK,
+    "not_spam": SpecialUse.INBOX,
+    "delete": SpecialUse.TRASH,
+}
+ACTIONS = {*FLAG_ACTIONS, *MOVE_TARGETS, "move"}
+
+
+class NoSuchFolder(Exception):
+    """The account has no folder for this action (e.g. no Archive)."""
+
+
+def owned_messages(user, ids) -> list[Message]:
+    return list(
+        Message.objects.select_related("folder__account").filter(pk__in=ids, account__user=user)
+    )
+
+
+def act_on_messages(user, ids, action: str, destination_id: int | None = None) -> int:
+    """Apply ``action`` to the person's messages among ``ids``; returns how many."""
+    messages = owned_messages(user, ids)
+    if not messages:
+        return 0
+    if action in FLAG_ACTIONS:
+        set_flags(messages, **FLAG_ACTIONS[action])
+        return len(messages)
+    by_folder = defaultdict(list)
+    for message in messages:
+        by_folder[message.folder].append(message)
+    for folder, group in by_folder.items():
+        destination = destination_for(folder, action, destination_id)
+        if destination is None:
+            remove(folder, group)
+        elif destination != folder:
+            move(folder, group, destination)
+    bump_changes(user.pk)
+    return len(messages)
+
+
+def destination_for(folder: Folder, action: str, destination_id: int | None) -> Folder | None:
+    """None means "delete for good": deleting what is already in the Trash."""
+    if action == "move":
+        return Folder.objects.get(pk=destination_id, account=folder.account)
+    if action == "delete" and folder.special_use == SpecialUse.TRASH:
+        return None
+    target = folder.account.folders.filter(special_use=MOVE_TARGETS[action]).first()
+    if target is None:
+        raise NoSuchFolder(MOVE_TARGETS[action])
+    return target
+
+
+def expect_divergence(folder: Folder) -> None:
+    """The index runs ahead of the server until the task lands: the next sync of
+    this folder must compare everything, not trust HIGHESTMODSEQ (which a refused
+    change leaves untouched)."""
+    Folder.objects.filter(pk=folder.pk).update(complete=False)
+
+
+@transaction.atomic
+def move(folder: Folder, messages: list[Message], destination: Folder) -> None:
+    forget_folder_counts(folder.pk)
+    forget_folder_counts(destination.pk)
+    if folder.account.protocol == "pop3":
+        return move_locally(messages, destination)
+    # The new UIDs are the server's to give: the rows leave now, and the sync
+    # of the destination that follows the MOVE brings them back there.
+    uids = [message.uid for message in messages]
+    expect_divergence(folder)
+    Message.objects.filter(pk__in=[m.pk for m in messages]).delete()
+    tasks.move_messages.delay_on_commit(folder.pk, uids, folder.uidvalidity, destination.pk)
+
+
+def move_locally(messages: list[Message], destination: Folder) -> None:
+    highest = destination.messages.aggregate(top=Max("uid"))["top"] or 0
+    for offset, message in enumerate(messages, start=1):
+        message.folder, message.uid = destination, highest + offset
+    Message.objects.bulk_update(messages, ["folder", "uid"])
+
+
+@transaction.atomic
+def remove(folder: Folder, messages: list[Message]) -> None:
+    forget_folder_counts(folder.pk)
+    uids = [message.uid for message in messages]
+    expect_divergence(folder)
+    Message.objects.filter(pk__in=[m.pk for m in messages]).delete()
+    if folder.account.protocol == "imap":
+        tasks.delete_messages.delay_on_commit(folder.pk, uids, folder.uidvalidity)

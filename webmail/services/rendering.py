@@ -1,0 +1,66 @@
+"""A message body as a document for the sandboxed iframe."""
+
+from urllib.parse import urlencode
+
+from django.core import signing
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from webmail.mail.mime import ParsedMessage
+from webmail.mail.plaintext import plain_to_html
+from webmail.mail.sanitize import SafeHtml, sanitize_html
+from webmail.models import Message, TrustedSender
+
+# The body iframe is sandboxed into an opaque origin, so the browser sends no
+# session cookie with the images it asks for: those URLs carry their own signed,
+# expiring permission instead, issued only while rendering for the owner.
+PROXY_SALT = "webmail.image-proxy"
+PART_SALT = "webmail.inline-part"
+TOKEN_SECONDS = 24 * 3600
+
+
+def image_proxy_url(user_id: int, url: str) -> str:
+    """Signed, so the proxy only ever fetches images of mail a person opened."""
+    token = signing.dumps([user_id, url], salt=PROXY_SALT, compress=True)
+    return reverse("webmail:image_proxy") + "?" + urlencode({"u": token})
+
+
+def unsign_proxy_url(token: str) -> str:
+    _user_id, url = signing.loads(token, salt=PROXY_SALT, max_age=TOKEN_SECONDS)
+    return url
+
+
+def inline_part_url(message_id: int, content_id: str) -> str:
+    token = signing.dumps([message_id, content_id], salt=PART_SALT, compress=True)
+    return reverse("webmail:message_cid", args=[token])
+
+
+def unsign_inline_part(token: str) -> tuple[int, str]:
+    message_id, content_id = signing.loads(token, salt=PART_SALT, max_age=TOKEN_SECONDS)
+    return message_id, content_id
+
+
+def shows_images(message: Message, asked: bool) -> bool:
+    if asked:
+        return True
+    return TrustedSender.objects.filter(
+        user_id=message.account.user_id, email__iexact=message.from_email
+    ).exists()
+
+
+def safe_body(message: Message, parsed: ParsedMessage, *, images: bool) -> SafeHtml:
+    def cid_url(content_id: str) -> str | None:
+        if content_id not in parsed.inline_parts:
+            return None
+        return inline_part_url(message.pk, content_id)
+
+    def remote_url(url: str) -> str:
+        return image_proxy_url(message.account.user_id, url)
+
+    if parsed.html is not None:
+        return sanitize_html(
+            parsed.html, cid_url=cid_url, remote_url=remote_url if images else None
+        )
+    if parsed.text is not None:
+        return SafeHtml(plain_to_html(parsed.text, quote_label=_("Quoted text")), False)
+    return SafeHtml("", False)

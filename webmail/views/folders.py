@@ -1,0 +1,96 @@
+"""Message lists: one folder, or a unified view across every account."""
+
+from datetime import datetime
+
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.timezone import now
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from webmail.models import Folder, MailAccount, Message
+from webmail.services.actions import ACTIONS, NoSuchFolder, act_on_messages
+from webmail.views.mailbox import folders_with_counts
+
+PAGE_SIZE = 50
+UNIFIED = {
+    "inbox": (_("All inboxes"), Q(folder__special_use="inbox")),
+    "unread": (_("Unread"), Q(is_seen=False) & ~Q(folder__special_use__in=["trash", "junk"])),
+    "flagged": (_("Flagged"), Q(is_flagged=True)),
+}
+LIST_FIELDS = [
+    "subject", "from_name", "from_email", "preview", "internal_date", "is_seen",
+    "is_flagged", "has_attachments", "folder_id", "account_id",
+]  # fmt: skip
+
+
+def page_of(messages, before: str | None):
+    """Keyset pagination (date, id), cheap on any page of a 100,000-message folder."""
+    messages = messages.only(*LIST_FIELDS).order_by("-internal_date", "-id")
+    if before:
+        try:
+            stamp, _sep, last_id = before.rpartition("_")
+            when = datetime.fromisoformat(stamp)
+            messages = messages.filter(
+                Q(internal_date__lt=when) | Q(internal_date=when, id__lt=int(last_id))
+            )
+        except ValueError:
+            raise Http404 from None
+    rows = list(messages[: PAGE_SIZE + 1])
+    older = rows[PAGE_SIZE - 1] if len(rows) > PAGE_SIZE else None
+    cursor = f"{older.internal_date.isoformat()}_{older.id}" if older else None
+    return rows[:PAGE_SIZE], cursor
+
+
+def render_list(request, title: str, messages, **context):
+    rows, cursor = page_of(messages, request.GET.get("before"))
+    context |= {"title": title, "messages_list": rows, "older_cursor": cursor, "today": now()}
+    context["accounts"] = folders_with_counts(request.user)
+    return render(request, "webmail/folder.html", context)
+
+
+@login_required
+def folder_view(request, pk: int):
+    folder = get_object_or_404(Folder, pk=pk, account__user=request.user)
+    title = folder.get_special_use_display() if folder.special_use else folder.name
+    return render_list(request, title, folder.messages.all(), folder=folder)
+
+
+@login_required
+def unified_view(request, kind: str):
+    if kind not in UNIFIED:
+        raise Http404
+    title, condition = UNIFIED[kind]
+    messages = Message.objects.filter(condition, account__user=request.user)
+    return render_list(request, str(title), messages, unified=kind)
+
+
+@login_required
+def home(request):
+    """All inboxes once an account is connected; a welcome page before."""
+    if MailAccount.objects.filter(user=request.user).exists():
+        return unified_view(request, "inbox")
+    return render(request, "webmail/home.html")
+
+
+@login_required
+@require_POST
+def act(request):
+    """One form for the list's bulk actions and the message page's buttons."""
+    action = request.POST.get("action", "")
+    if action not in ACTIONS:
+        return HttpResponseBadRequest("unknown action")
+    ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
+    destination = request.POST.get("destination")
+    try:
+        act_on_messages(request.user, ids, action, int(destination) if destination else None)
+    except (NoSuchFolder, Folder.DoesNotExist):
+        flash.error(request, _("This account has no folder for that."))
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = "/"
+    return redirect(next_url)

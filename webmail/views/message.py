@@ -1,0 +1,172 @@
+"""Reading one message: the page, its body in a sandboxed iframe, its parts."""
+
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.csp import CSP
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.csp import csp_override
+from django.views.decorators.http import require_POST
+
+from webmail.error_messages import describe
+from webmail.mail.errors import MailError
+from webmail.mail.mime import parse_for_display, part_payload, safe_filename
+from webmail.models import Message, TrustedSender
+from webmail.services.reading import MessageGone, load_raw, set_flags
+from webmail.services.rendering import safe_body, shows_images, unsign_inline_part
+
+PREVIEWABLE = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"}
+INLINE_IMAGES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+# The body document: no script at all, styles from the (sanitized) mail, images
+# only from us (parts, proxy); sandboxed even when opened outside its iframe.
+BODY_CSP = {
+    "default-src": [CSP.NONE],
+    "img-src": [CSP.SELF, "data:"],
+    "style-src": [CSP.UNSAFE_INLINE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.NONE],
+    "frame-ancestors": [CSP.SELF],
+    "sandbox": ["allow-popups", "allow-popups-to-escape-sandbox"],
+}
+FILE_CSP = {"default-src": [CSP.NONE], "sandbox": [""]}
+
+
+def get_message_for_user(request, pk: int) -> Message:
+    """Strangers get a 404 whatever id they type."""
+    return get_object_or_404(
+        Message.objects.select_related("folder", "account"), pk=pk, account__user=request.user
+    )
+
+
+def raw_or_404(message: Message) -> bytes:
+    try:
+        return load_raw(message)
+    except MessageGone:
+        raise Http404("This message is no longer on the server.") from None
+
+
+@login_required
+def message_view(request, pk: int):
+    message = get_message_for_user(request, pk)
+    try:
+        raw = load_raw(message)
+    except (MessageGone, MailError) as error:
+        reason = describe(error) if isinstance(error, MailError) else _("It was moved or deleted.")
+        return render(
+            request,
+            "webmail/message_unavailable.html",
+            {"message": message, "reason": reason},
+            status=404 if isinstance(error, MessageGone) else 503,
+        )
+    parsed = parse_for_display(raw)
+    images = shows_images(message, request.GET.get("images") == "1")
+    body = safe_body(message, parsed, images=images)
+    if not message.is_seen:
+        set_flags([message], seen=True)
+    context = {
+        "message": message,
+        "parsed": parsed,
+        "blocked_remote": body.blocked_remote,
+        "images": images,
+    }
+    return render(request, "webmail/message.html", context)
+
+
+@login_required
+@xframe_options_sameorigin
+@csp_override(BODY_CSP)
+def message_body(request, pk: int):
+    message = get_message_for_user(request, pk)
+    parsed = parse_for_display(raw_or_404(message))
+    body = safe_body(
+        message, parsed, images=shows_images(message, request.GET.get("images") == "1")
+    )
+    response = render(request, "webmail/message_body.html", {"body": body.html, "parsed": parsed})
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def file_response(data: bytes, content_type: str, filename: str, *, inline: bool) -> HttpResponse:
+    """Never echo a MIME parameter unchecked: an allowlisted type or octet-stream."""
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(not inline, filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@csp_override(FILE_CSP)
+def message_part(request, pk: int, index: int):
+    message = get_message_for_user(request, pk)
+    found = part_payload(raw_or_404(message), index)
+    if found is None:
+        raise Http404
+    part, data = found
+    preview = request.GET.get("preview") == "1" and part.content_type in PREVIEWABLE
+    content_type = part.content_type if preview else "application/octet-stream"
+    return file_response(data, content_type, part.filename or f"part-{index}", inline=preview)
+
+
+@csp_override(FILE_CSP)
+def message_cid(request, token: str):
+    """An inline image of the body iframe (no session there: see rendering.py)."""
+    try:
+        pk, content_id = unsign_inline_part(token)
+    except signing.BadSignature:
+        raise Http404 from None
+    message = get_object_or_404(Message.objects.select_related("folder", "account"), pk=pk)
+    raw = raw_or_404(message)
+    part = parse_for_display(raw).inline_parts.get(content_id)
+    if part is None or part.content_type not in INLINE_IMAGES:
+        raise Http404
+    _part, data = part_payload(raw, part.index)
+    return file_response(data, part.content_type, part.filename or "image", inline=True)
+
+
+@login_required
+@csp_override(FILE_CSP)
+def message_raw(request, pk: int):
+    message = get_message_for_user(request, pk)
+    name = safe_filename(message.subject, "message")[:80] + ".eml"
+    return file_response(raw_or_404(message), "message/rfc822", name, inline=False)
+
+
+@login_required
+@csp_override(FILE_CSP)
+def message_source(request, pk: int):
+    message = get_message_for_user(request, pk)
+    text = raw_or_404(message).decode("utf-8", "replace")
+    return file_response(text.encode(), "text/plain; charset=utf-8", "source.txt", inline=True)
+
+
+@login_required
+@require_POST
+def trust_sender(request, pk: int):
+    message = get_message_for_user(request, pk)
+    if message.from_email:
+        TrustedSender.objects.get_or_create(user=request.user, email=message.from_email.lower())
+        flash.success(
+            request,
+            _("Images from %(sender)s will always be shown.") % {"sender": message.from_email},
+        )
+    return redirect("webmail:message", pk=pk)
+
+
+@login_required
+@require_POST
+def mark_unread(request, pk: int):
+    message = get_message_for_user(request, pk)
+    set_flags([message], seen=False)
+    return redirect("webmail:folder", pk=message.folder_id)
+
+
+@login_required
+@require_POST
+def toggle_flag(request, pk: int):
+    message = get_message_for_user(request, pk)
+    set_flags([message], flagged=not message.is_flagged)
+    return redirect("webmail:message", pk=pk)
