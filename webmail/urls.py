@@ -9,6 +9,7 @@ webmail_patterns = [
     path("folder/<int:pk>/", folders.folder_view, name="folder"),
     path("all/<slug:kind>/", folders.unified_view, name="unified"),
     path("messages/act/", folders.act, name="act"),
+    path("search/", folders.search, name="search"),
     path("message/<int:pk>/", message.message_view, name="message"),
     path("message/<int:pk>/body/", message.message_body, name="message_body"),
     path("message/<int:pk>/part/<int:index>/", message.message_part, name="message_part"),

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from webmail.models import Folder, MailAccount, Message
 from webmail.services.actions import ACTIONS, NoSuchFolder, act_on_messages
+from webmail.services.search import search_messages
 from webmail.views.mailbox import folders_with_counts
 
 PAGE_SIZE = 50
@@ -94,3 +95,14 @@ def act(request):
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = "/"
     return redirect(next_url)
+
+
+@login_required
+def search(request):
+    text = request.GET.get("q", "").strip()
+    folder = None
+    if request.GET.get("folder", "").isdigit():
+        folder = get_object_or_404(Folder, pk=request.GET["folder"], account__user=request.user)
+    results = search_messages(request.user, text, folder=folder)
+    title = _("Search results") if text else _("Search")
+    return render_list(request, str(title), results, query=text, search_folder=folder)
