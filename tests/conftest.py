@@ -6,6 +6,7 @@ so tests that need none of them start fast.
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -184,3 +185,45 @@ def mail_servers(settings, certs, dovecot, mail_user, smtp):
         dns.add("localhost", "A", "127.0.0.1")
         settings.AUTOCONFIG_NAMESERVERS = [f"127.0.0.1:{dns.port}"]
         yield mail_user
+
+
+@pytest.fixture
+def uvicorn():
+    """The app under uvicorn (ASGI: it can stream, unlike live_server), on the test
+    database and cache prefix; needs django_db(transaction=True) to see the data."""
+    import subprocess
+    import sys
+
+    from django.conf import settings
+    from django.db import connection
+
+    from tests.harness.ports import free_port
+    from tests.harness.services import wait_for_port
+
+    port = free_port()
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DATABASE_URL": (
+            f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+            if connection.vendor == "postgresql"
+            else f"sqlite:///{database['NAME']}"
+        ),
+        "CACHE_KEY_PREFIX": settings.CACHES["default"]["KEY_PREFIX"],
+        "SECRET_KEY": settings.SECRET_KEY,
+    }
+    command = [sys.executable, "-m", "uvicorn", "webmail.asgi:application", "--port", str(port)]
+    command += ["--timeout-graceful-shutdown", "1"]
+    process = subprocess.Popen(
+        command, cwd=Path(__file__).resolve().parent.parent, env=env, stderr=subprocess.DEVNULL
+    )
+    try:
+        wait_for_port(port, 30, "uvicorn")
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)

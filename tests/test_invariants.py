@@ -17,6 +17,8 @@ POST_ONLY_URL_NAMES = {"webmail:account_add_cancel", "webmail:act"}
 # Reached from the sandboxed body iframe, which sends no session: a signed token
 # in the URL is the permission (tests/test_reading_views.py).
 TOKEN_URL_NAMES = {"webmail:image_proxy"}
+# Streams (Server-Sent Events) never end for the test client; tests/test_live_updates.py.
+STREAM_URL_NAMES = {"webmail:events"}
 # Steps of a flow send a person back to its start when reached out of order.
 FLOW_STEPS = {"webmail:account_add_settings": "webmail:account_add"}
 
@@ -64,7 +66,7 @@ def courriel_url_names() -> list[str]:
         for name, pattern in named_patterns()
         if name.startswith("webmail:")
         and not pattern.pattern.regex.groupindex
-        and name not in TOKEN_URL_NAMES
+        and name not in TOKEN_URL_NAMES | STREAM_URL_NAMES
     )
 
 

@@ -50,7 +50,13 @@ def page_of(messages, before: str | None):
 def render_list(request, title: str, messages, **context):
     rows, cursor = page_of(messages, request.GET.get("before"))
     context |= {"title": title, "messages_list": rows, "older_cursor": cursor, "today": now()}
-    context["accounts"] = folders_with_counts(request.user)
+    context["accounts"] = accounts = folders_with_counts(request.user)
+    context["unread_total"] = sum(
+        folder.unread
+        for account in accounts
+        for folder in account.folder_list
+        if folder.special_use == "inbox"
+    )
     return render(request, "webmail/folder.html", context)
 
 
