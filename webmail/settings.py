@@ -96,6 +96,14 @@ if not DATABASE_URL:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASE_URL = f"sqlite:///{VAR_DIR / 'courriel.sqlite3'}"
 DATABASES = {"default": environ.Env.db_url_config(DATABASE_URL)}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The web server, workers and listener write at the same time: WAL lets
+    # readers go on during a write, IMMEDIATE makes writers queue, not fail.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 if env_str("DATABASE_PASSWORD"):
     # Kept out of DATABASE_URL so it can come from a secret file.
     DATABASES["default"]["PASSWORD"] = env_str("DATABASE_PASSWORD")
