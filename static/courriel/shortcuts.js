@@ -1,0 +1,71 @@
+// Gmail-style keyboard shortcuts. The help dialog (?) lists them.
+(function () {
+  "use strict";
+
+  function typing(event) {
+    const target = event.target;
+    return target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName);
+  }
+
+  function items() {
+    return Array.from(document.querySelectorAll(".message-list__item"));
+  }
+
+  function current() {
+    return document.querySelector(".message-list__item.is-current");
+  }
+
+  function move(step) {
+    const list = items();
+    if (!list.length) return;
+    const index = Math.min(Math.max(list.indexOf(current()) + step, 0), list.length - 1);
+    list.forEach((item) => item.classList.remove("is-current"));
+    list[index].classList.add("is-current");
+    list[index].querySelector(".message-list__link").focus();
+  }
+
+  function submitAction(action) {
+    const messageForm = document.querySelector("form.message__actions");
+    const bulkForm = document.getElementById("bulk-form");
+    const item = current();
+    let form = messageForm;
+    if (!form && bulkForm && item) {
+      items().forEach((row) => (row.querySelector(".message-list__select").checked = false));
+      item.querySelector(".message-list__select").checked = true;
+      form = bulkForm;
+    }
+    if (!form) return;
+    const button = form.querySelector(`button[name="action"][value="${action}"]`);
+    if (button) form.requestSubmit(button);
+  }
+
+  function open() {
+    const item = current();
+    if (item) item.querySelector(".message-list__link").click();
+  }
+
+  const actions = {
+    j: () => move(1),
+    k: () => move(-1),
+    o: open,
+    Enter: open,
+    u: () => document.querySelector(".message__back a")?.click(),
+    e: () => submitAction("archive"),
+    "#": () => submitAction("delete"),
+    s: () => submitAction("flag"),
+    "/": () => document.getElementById("search-box")?.focus(),
+    "?": () => {
+      const help = document.getElementById("shortcuts-help");
+      if (help) help.open ? help.close() : help.showModal();
+    },
+  };
+
+  document.addEventListener("keydown", (event) => {
+    if (typing(event) || event.ctrlKey || event.metaKey || event.altKey) return;
+    const action = actions[event.key];
+    if (!action) return;
+    if (event.key === "Enter" && !current()) return;
+    event.preventDefault();
+    action();
+  });
+})();
