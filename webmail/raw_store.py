@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import threading
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
@@ -11,14 +12,41 @@ def raw_path(digest: str) -> str:
     return f"raw/{digest[:2]}/{digest[2:4]}/{digest}.eml"
 
 
-def store_raw(data: bytes) -> str:
-    """Store once (same bytes, same name) and make it durable; returns the SHA-256."""
+def store_raw(data: bytes, *, durable: bool = True) -> str:
+    """Store once (same bytes, same name); returns the SHA-256. ``durable``
+    fsyncs before returning: needed when the server's copy is about to be
+    deleted (POP3), not for a copy of what an IMAP server keeps anyway."""
     digest = hashlib.sha256(data).hexdigest()
     path = raw_path(digest)
-    if not default_storage.exists(path):
-        saved = default_storage.save(path, ContentFile(data))
-        make_durable(saved)
+    if isinstance(default_storage, FileSystemStorage):
+        write_file(default_storage.path(path), data, durable=durable)
+    elif not default_storage.exists(path):
+        default_storage.save(path, ContentFile(data))
     return digest
+
+
+def write_file(target: str, data: bytes, *, durable: bool) -> None:
+    """Write-then-rename, so a reader never sees half a message."""
+    if os.path.exists(target):
+        return
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    partial = f"{target}.{os.getpid()}.{threading.get_ident()}.partial"
+    with open(partial, "wb") as handle:
+        handle.write(data)
+        if durable:
+            handle.flush()
+            os.fsync(handle.fileno())
+    os.replace(partial, target)
+    if durable:
+        fsync_directory(os.path.dirname(target))
+
+
+def fsync_directory(path: str) -> None:
+    directory = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
 
 
 def make_durable(name: str) -> None:
@@ -28,11 +56,7 @@ def make_durable(name: str) -> None:
     path = default_storage.path(name)
     with open(path, "rb") as handle:
         os.fsync(handle.fileno())
-    directory = os.open(os.path.dirname(path), os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    fsync_directory(os.path.dirname(path))
 
 
 def read_raw(digest: str) -> bytes:

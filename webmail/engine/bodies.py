@@ -4,6 +4,7 @@ Each raw message goes to storage (by content hash) and its text to the index,
 so search covers bodies without anyone opening them."""
 
 from django.conf import settings
+from django.db import connection
 
 from webmail.mail.imap import ImapSession
 from webmail.mail.text import extract_text
@@ -40,8 +41,20 @@ def index_batch(session: ImapSession, rows: list[Message]) -> None:
         raw = raws.get(row.uid)
         if raw is None:  # expunged meanwhile: the next sync removes the row
             continue
-        row.raw_sha256 = store_raw(raw)
-        row.body_text = extract_text(raw)
-        row.body_state = BodyState.INDEXED
-        indexed.append(row)
-    Message.objects.bulk_update(indexed, ["raw_sha256", "body_text", "body_state"])
+        # The server keeps the original: no fsync needed for this copy.
+        digest = store_raw(raw, durable=False)
+        indexed.append((digest, extract_text(raw), BodyState.INDEXED.value, row.pk))
+    save_bodies(indexed)
+
+
+def save_bodies(rows: list[tuple[str, str, str, int]]) -> None:
+    """One prepared UPDATE per row, pipelined: far cheaper than bulk_update's CASE."""
+    with connection.cursor() as cursor:
+        cursor.executemany(SAVE_BODY_SQL, rows)
+
+
+# The table name is our own constant; every value goes as a parameter.
+SAVE_BODY_SQL = (
+    f"UPDATE {Message._meta.db_table}"  # noqa: S608
+    " SET raw_sha256 = %s, body_text = %s, body_state = %s WHERE id = %s"
+)

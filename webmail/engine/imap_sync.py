@@ -17,7 +17,7 @@ from django.utils import timezone
 from webmail.engine.message_rows import apply_flag_updates, upsert_summaries
 from webmail.mail.imap import ImapSession
 from webmail.mail.imap_types import FolderInfo, SelectedFolder
-from webmail.mailbox_state import store_folder_counts
+from webmail.mailbox_state import folder_counts, store_folder_counts
 from webmail.models import Folder, MailAccount, Message, SpecialUse
 
 logger = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ def sync_folder(folder: Folder, session: ImapSession) -> FolderSyncResult:
         result.rebuilt, asked = True, None
     folder.uidvalidity = selected.uidvalidity
     if can_resync_cheaply(folder, selected, session):
-        finish(folder, selected)
+        finish(folder, selected, recount=False)
         return result
     if asked and selected.qresync:
         removed, flag_updates = selected.vanished, selected.changed
@@ -168,7 +168,7 @@ def fetch_new(folder: Folder, session: ImapSession, uids) -> int:
     return added
 
 
-def finish(folder: Folder, selected: SelectedFolder) -> None:
+def finish(folder: Folder, selected: SelectedFolder, *, recount: bool = True) -> None:
     folder.uidnext = selected.uidnext
     folder.highestmodseq = selected.highestmodseq
     folder.complete = True
@@ -176,6 +176,8 @@ def finish(folder: Folder, selected: SelectedFolder) -> None:
     folder.save(
         update_fields=["uidvalidity", "uidnext", "highestmodseq", "complete", "last_synced_at"]
     )
+    if not recount and folder_counts(folder.pk) is not None:
+        return  # nothing changed: the counts in Redis still hold
     counts = Message.objects.filter(folder=folder).aggregate(
         total=Count("id"), unread=Count("id", filter=Q(is_seen=False))
     )

@@ -25,7 +25,7 @@ def load_raw(message: Message) -> bytes:
         except FileNotFoundError:
             pass  # storage lost it: the server still has it
     raw = fetch_from_server(message)
-    message.raw_sha256 = store_raw(raw)
+    message.raw_sha256 = store_raw(raw, durable=False)  # the server keeps the original
     message.body_text = extract_text(raw)
     message.body_state = BodyState.INDEXED
     message.save(update_fields=["raw_sha256", "body_text", "body_state"])

@@ -1,0 +1,1 @@
+"""Benchmarks run against real servers: ``.venv/bin/python bench/<name>.py --help``."""
