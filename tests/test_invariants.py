@@ -64,7 +64,7 @@ def courriel_url_names() -> list[str]:
     return sorted(
         name
         for name, pattern in named_patterns()
-        if name.startswith("webmail:")
+        if name.startswith(("webmail:", "outbox:"))
         and not pattern.pattern.regex.groupindex
         and name not in TOKEN_URL_NAMES | STREAM_URL_NAMES
     )

@@ -170,6 +170,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "webmail.tasks.heartbeat", "schedule": 60.0},
     "dispatch-due-syncs": {"task": "webmail.tasks.dispatch_due_syncs", "schedule": 30.0},
+    "dispatch-due-outbox": {"task": "webmail.outbox.tasks.dispatch_due_outbox", "schedule": 15.0},
 }
 
 # --- Accounts (django-allauth) ---------------------------------------------

@@ -31,6 +31,7 @@ webmail_patterns = [
 
 urlpatterns = [
     path("", include((webmail_patterns, "webmail"))),
+    path("outbox/", include("webmail.outbox.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

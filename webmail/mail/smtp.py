@@ -8,7 +8,7 @@ import base64
 import re
 import smtplib
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -229,3 +229,172 @@ def _base64(text: str) -> str:
 
 def _text(reply: bytes | str) -> str:
     return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+
+
+# -- sending ----------------------------------------------------------------------------------
+
+_CLOSING = 421  # RFC 5321 section 3.8: the server is shutting the channel
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+_LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One SMTP reply: its code and the server's own words."""
+
+    code: int
+    text: str
+
+    @property
+    def positive(self) -> bool:
+        return 200 <= self.code < 400
+
+    @property
+    def temporary(self) -> bool:
+        return 400 <= self.code < 500
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.text}".strip()
+
+
+@dataclass(frozen=True)
+class RecipientResult:
+    """The server's answer to RCPT TO for one address."""
+
+    address: str
+    reply: Reply
+
+    @property
+    def accepted(self) -> bool:
+        return 200 <= self.reply.code < 300
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """How one SMTP transaction ended.
+
+    ``refused_at`` is None when the server accepted the message (its reply to the
+    final "." in ``reply``) for every recipient whose result is accepted; else it
+    names the step that refused the whole message: "mail" (the sender), "rcpt"
+    (no recipient accepted), "data" (the DATA command) or "dot" (the message
+    itself), with that reply. ``session_closed`` is True when the server said 421:
+    the connection is gone and the next message needs a new one."""
+
+    recipients: tuple[RecipientResult, ...]
+    refused_at: str | None
+    reply: Reply | None
+    session_closed: bool = False
+
+    @property
+    def delivered(self) -> bool:
+        return self.refused_at is None
+
+
+class DeliveryAbandoned(Exception):
+    """``before_final_dot`` said no: the message must not be completed. Leaving
+    ``open_smtp`` with it hangs up, so the server discards the unfinished DATA."""
+
+
+def send_message(
+    client: smtplib.SMTP,
+    envelope_from: str,
+    recipients: Sequence[str],
+    raw: bytes,
+    *,
+    before_final_dot: Callable[[tuple[RecipientResult, ...]], bool] | None = None,
+) -> SendResult:
+    """One transaction on an ``open_smtp`` connection: MAIL FROM, one RCPT TO per
+    recipient (each answer kept), then DATA for the accepted ones.
+
+    ``before_final_dot`` runs once the whole message but its final "." has been
+    written: it sees the RCPT results and returns False to abandon (then
+    DeliveryAbandoned is raised). A failure after it returned True may have come
+    after the server accepted the message: callers that must never send twice
+    record, in that callback, that the "." is about to go.
+
+    Refusals come back in the SendResult (the connection stays usable, except after
+    a 421); a lost connection or a timeout raises ConnectError, as does every other
+    network failure."""
+    with _session_errors():
+        mail = _reply(client.mail(envelope_from, _mail_options(client, raw)))
+        if not 200 <= mail.code < 300:
+            return _refused(client, "mail", mail, ())
+        results: tuple[RecipientResult, ...] = ()
+        for address in recipients:
+            results += (RecipientResult(address, _reply(client.rcpt(address))),)
+            if results[-1].reply.code == _CLOSING:
+                return _refused(client, "rcpt", results[-1].reply, results)
+        if not any(result.accepted for result in results):
+            return _refused(client, "rcpt", None, results)
+        client.putcmd("data")
+        data = _reply(client.getreply())
+        if data.code != 354:
+            return _refused(client, "data", data, results)
+        client.send(_dot_stuffed(raw))
+        if before_final_dot is not None and not before_final_dot(results):
+            raise DeliveryAbandoned
+        client.send(b".\r\n")
+        final = _reply(client.getreply())
+        if not 200 <= final.code < 300:
+            return _refused(client, "dot", final, results, reset=False)
+        return SendResult(results, None, final)
+
+
+def _reply(answer: tuple[int, bytes]) -> Reply:
+    code, text = answer
+    return Reply(code, _text(text).replace("\n", " "))
+
+
+def _mail_options(client: smtplib.SMTP, raw: bytes) -> list[str]:
+    options = []
+    if "size" in client.esmtp_features:
+        options.append(f"SIZE={len(raw)}")  # RFC 1870: refused early when too large
+    if not raw.isascii() and client.has_extn("8bitmime"):
+        options.append("BODY=8BITMIME")
+    return options
+
+
+def _refused(
+    client: smtplib.SMTP,
+    step: str,
+    reply: Reply | None,
+    results: tuple[RecipientResult, ...],
+    *,
+    reset: bool = True,
+) -> SendResult:
+    closing = reply is not None and reply.code == _CLOSING
+    if closing:
+        sockets.close_quietly(client)
+    elif reset:
+        # Forget the refused transaction before the next one (RFC 5321 section 4.1.1.5).
+        client.rset()
+    return SendResult(results, step, reply, session_closed=closing)
+
+
+def _dot_stuffed(raw: bytes) -> bytes:
+    """The DATA block without its final ".": CRLF line ends everywhere (a bare LF
+    followed by "." is how SMTP smuggling hides a second message), each line
+    starting with "." doubled (RFC 5321 section 4.5.2), ending with CRLF."""
+    crlf = raw.count(b"\r\n")
+    if raw.count(b"\r") != crlf or raw.count(b"\n") != crlf:  # counting is cheaper than a regex
+        raw = _LINE_END.sub(b"\r\n", raw)
+    if raw.startswith(b".") or b"\n." in raw:
+        raw = _LEADING_DOT.sub(b"..", raw)
+    return raw if raw.endswith(b"\r\n") else raw + b"\r\n"
+
+
+@contextmanager
+def _session_errors() -> Iterator[None]:
+    try:
+        yield
+    except smtplib.SMTPServerDisconnected as error:
+        raise _disconnected(error) from error
+    except smtplib.SMTPResponseException as error:
+        raise _reply_error(error.smtp_code, _text(error.smtp_error)) from error
+    except smtplib.SMTPException as error:
+        raise ProtocolError("protocol", str(error)) from error
+    except (OSError, UnicodeError) as error:
+        translated = sockets.translate(error)
+        if translated is None:
+            raise
+        raise translated from error
