@@ -26,6 +26,8 @@ MESSAGES = {
     "protocol": _("The server answered in a way Courriel does not understand."),
     "insecure_forbidden": _("This site does not allow unencrypted connections to mail servers."),
     "host_blocked": _("The administrator does not allow connections to this server."),
+    "storage_full": _("Your storage space here is full: new mail stays on the server."),
+    "local_storage": _("Courriel could not store mail on its own disk. Try again later."),
     "not_discovered": _("Courriel could not find this provider's settings. Enter them below."),
 }
 

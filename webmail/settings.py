@@ -155,6 +155,7 @@ CELERY_SYNC_QUEUE = f"{CELERY_TASK_DEFAULT_QUEUE}-sync"
 CELERY_TASK_ROUTES = {
     "webmail.tasks.sync_*": {"queue": CELERY_SYNC_QUEUE},
     "webmail.tasks.index_bodies": {"queue": CELERY_SYNC_QUEUE},
+    "webmail.pop3.tasks.*": {"queue": CELERY_SYNC_QUEUE},
     "webmail.tasks.dispatch_due_syncs": {"queue": CELERY_SYNC_QUEUE},
 }
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -171,6 +172,10 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "webmail.tasks.heartbeat", "schedule": 60.0},
     "dispatch-due-syncs": {"task": "webmail.tasks.dispatch_due_syncs", "schedule": 30.0},
     "dispatch-due-outbox": {"task": "webmail.outbox.tasks.dispatch_due_outbox", "schedule": 15.0},
+    "dispatch-due-pop3-fetches": {
+        "task": "webmail.pop3.tasks.dispatch_due_pop3_fetches",
+        "schedule": 30.0,
+    },
 }
 
 # --- Accounts (django-allauth) ---------------------------------------------
@@ -242,6 +247,8 @@ else:
 # An extra CA bundle to trust (an organisation's own CA; the tests' CA).
 MAIL_CA_FILE = env_str("MAIL_CA_FILE")
 MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 20)
+# Mail downloaded over POP3 is kept here, up to this much per person.
+POP3_STORAGE_LIMIT_BYTES = env_int("POP3_STORAGE_LIMIT_BYTES", 1024**3)
 # Bodies above this size are not fetched for search (they stay readable on demand).
 BODY_INDEX_MAX_BYTES = env_int("BODY_INDEX_MAX_BYTES", 5 * 1024 * 1024)
 # Until the admin's site settings exist (see issue "Settings"), these come from the environment.

@@ -1,14 +1,31 @@
-"""POP3 gateway: an authenticated connection to a maildrop, and a login check.
+"""POP3 gateway: an authenticated connection to a maildrop, a login check, and the
+bulk reads a download needs (listing, pipelined RETR and DELE).
 
 Implicit TLS (RFC 8314, port 995), STLS (RFC 2595, port 110) or, only when asked, plain
 text. USER/PASS login (RFC 1939 §7); capabilities and response codes from RFC 2449 and
 RFC 3206. Every failure leaves as a MailError (see errors.py).
+
+poplib reads responses line by line (~5x the wire for RETR, see STACK.md), so the bulk
+commands go through a lean reader of our own on poplib's own socket and buffered file:
+commands are sent ahead, up to a window, when the server announces PIPELINING
+(RFC 2449 §6.6), and responses are cut at the CRLF.CRLF terminator in large chunks.
+POP3 servers send nothing but responses, so once every command sent has been answered
+poplib's buffer is empty again and poplib can go on (QUIT, …).
+
+Unique ids: UIDL (RFC 1939 §7) when the server has it. Without it, each message is
+named by a digest of its header block (``TOP n 0``) and its size: headers carry the
+Received trace, Message-ID and Date of one delivery, so two messages share a digest
+only if they are the same delivery; a server that rewrites stored headers would make
+a message look new (a duplicate download, never a loss). Equal digests within one
+listing are told apart by their order ("#2", "#3" …).
 """
 
+import hashlib
 import poplib
 import re
 import ssl
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -28,6 +45,13 @@ _TEMPORARY_CODES = frozenset({"IN-USE", "LOGIN-DELAY", "SYS/TEMP"})
 _RESPONSE_CODE = re.compile(r"-ERR\s+\[([^\]\s]+)\]", re.IGNORECASE)
 # poplib's own message when the server closed the connection (server lines are bytes).
 _POPLIB_EOF = "-ERR EOF"
+# Commands in flight with PIPELINING: enough to keep the server writing while we store
+# a message, small enough that our commands never fill the server's input buffer.
+PIPELINE_WINDOW = 64
+TOP_DIGEST_PREFIX = "top:"
+MAX_UNIQUE_ID_LENGTH = 200  # RFC 1939 says 70; a longer one is stored as its digest
+_READ_CHUNK = 256 * 1024
+_TERMINATOR = b"\r\n.\r\n"
 
 
 @dataclass(frozen=True)
@@ -75,6 +99,63 @@ def check_pop3_login(settings: ServerSettings) -> POP3Info:
     )
 
 
+@dataclass(frozen=True)
+class MaildropEntry:
+    """One message waiting on the server: its number in this session, a unique id that
+    stays the same across sessions (UIDL, or a header digest, see the module doc), and
+    its size in octets as LIST reports it."""
+
+    number: int
+    unique_id: str
+    size: int
+
+
+def capabilities_of(client: poplib.POP3) -> frozenset[str]:
+    """CAPA names (RFC 2449), upper case; empty for a server without CAPA."""
+    return _capabilities(client)
+
+
+def pipeline_window(capabilities: frozenset[str]) -> int:
+    """How many commands to keep in flight: one at a time without PIPELINING."""
+    return PIPELINE_WINDOW if "PIPELINING" in capabilities else 1
+
+
+def list_maildrop(client: poplib.POP3, capabilities: frozenset[str]) -> list[MaildropEntry]:
+    """Every message waiting, in maildrop order, with its unique id and size."""
+    window = pipeline_window(capabilities)
+    with _session_errors():
+        sizes = _numbered(_multiline_command(client, b"LIST"))
+        if "UIDL" in capabilities or not capabilities:
+            unique_ids = _unique_ids(client, refused_means_absent=not capabilities)
+            if unique_ids is not None:
+                return [
+                    MaildropEntry(number, _usable_id(unique_ids[number]), int(size))
+                    for number, size in sizes.items()
+                    if number in unique_ids and size.isdigit()
+                ]
+        return _digest_entries(client, sizes, window)
+
+
+def retrieve_messages(
+    client: poplib.POP3, numbers: Iterable[int], *, window: int = 1
+) -> Iterator[tuple[int, bytes]]:
+    """RETR each message, yielding (number, raw message) in order, with up to ``window``
+    commands in flight. One message at a time is held here; iterate to the end before
+    using the connection again (an unfinished iteration leaves answers unread: close)."""
+    reader = _Reader(client)
+    commands = ((number, b"RETR %d\r\n" % number) for number in numbers)
+    with _session_errors():
+        yield from _pipelined(client, commands, window, reader.multiline)
+
+
+def delete_messages(client: poplib.POP3, numbers: Iterable[int], *, window: int = 1) -> int:
+    """DELE each message (committed only by QUIT, RFC 1939 §6); returns how many."""
+    reader = _Reader(client)
+    commands = ((number, b"DELE %d\r\n" % number) for number in numbers)
+    with _session_errors():
+        return sum(1 for _ in _pipelined(client, commands, window, reader.line))
+
+
 def classify_response(response: bytes | str, *, to_login: bool = False) -> MailError:
     """The MailError for a server's -ERR line, read by its response code. ``to_login``:
     the line answered USER or PASS, where no code (RFC 1939 servers) or [AUTH] means
@@ -86,6 +167,145 @@ def classify_response(response: bytes | str, *, to_login: bool = False) -> MailE
     if to_login and code.partition("/")[0] in {"", "AUTH"}:
         return AuthError("bad_credentials", text)
     return ProtocolError("protocol", text)
+
+
+def _unique_ids(client: poplib.POP3, *, refused_means_absent: bool) -> dict[int, bytes] | None:
+    try:
+        listing = _multiline_command(client, b"UIDL")
+    except poplib.error_proto as error:
+        if refused_means_absent and not _is_eof(error):
+            return None  # an RFC 1939 server without CAPA, and without UIDL either
+        raise
+    return _numbered(listing)
+
+
+def _usable_id(unique_id: bytes) -> str:
+    # RFC 1939 §7 allows 0x21-0x7E only; keep whatever a server sends, losslessly.
+    text = unique_id.decode("ascii", "backslashreplace")
+    if len(text) > MAX_UNIQUE_ID_LENGTH:
+        return "sha256:" + hashlib.sha256(unique_id).hexdigest()
+    return text
+
+
+def _digest_entries(
+    client: poplib.POP3, sizes: dict[int, bytes], window: int
+) -> list[MaildropEntry]:
+    reader = _Reader(client)
+    numbers = [number for number, size in sizes.items() if size.isdigit()]
+    commands = ((number, b"TOP %d 0\r\n" % number) for number in numbers)
+    seen: dict[str, int] = {}
+    entries = []
+    for number, headers in _pipelined(client, commands, window, reader.multiline):
+        size = int(sizes[number])
+        digest = hashlib.sha256(headers + b"\0%d" % size).hexdigest()
+        seen[digest] = seen.get(digest, 0) + 1
+        suffix = f"#{seen[digest]}" if seen[digest] > 1 else ""
+        entries.append(MaildropEntry(number, f"{TOP_DIGEST_PREFIX}{digest}{suffix}", size))
+    return entries
+
+
+def _numbered(lines: bytes) -> dict[int, bytes]:
+    """ "n value" lines (LIST, UIDL) by message number; malformed lines are skipped."""
+    numbered = {}
+    for line in lines.split(b"\r\n"):
+        number, _, value = line.strip().partition(b" ")
+        if number.isdigit() and value.strip():
+            numbered.setdefault(int(number), value.strip())
+    return numbered
+
+
+def _multiline_command(client: poplib.POP3, command: bytes) -> bytes:
+    reader = _Reader(client)
+    return next(_pipelined(client, [(0, command + b"\r\n")], 1, reader.multiline))[1]
+
+
+def _pipelined[K](
+    client: poplib.POP3,
+    commands: Iterable[tuple[K, bytes]],
+    window: int,
+    read: Callable[[], bytes],
+) -> Iterator[tuple[K, bytes]]:
+    """Send commands ahead, up to ``window`` unanswered, and yield each answer in order.
+    More commands go out before an answer is handed over, so the server keeps working
+    while the caller stores it."""
+    waiting = iter(commands)
+    in_flight: deque[K] = deque()
+    # Commands go out in bursts of half a window: one TLS record and one system
+    # call for many commands, while the other half keeps the server busy.
+    refill_below = max(1, window // 2)
+
+    def send_more() -> None:
+        if len(in_flight) >= refill_below:
+            return
+        batch = []
+        while len(in_flight) < window and (command := next(waiting, None)) is not None:
+            in_flight.append(command[0])
+            batch.append(command[1])
+        if batch:
+            client.sock.sendall(b"".join(batch))
+
+    send_more()
+    while in_flight:
+        answer = read()
+        key = in_flight.popleft()
+        send_more()
+        yield key, answer
+
+
+class _Reader:
+    """Responses read from poplib's buffered file in large chunks (poplib reads lines)."""
+
+    def __init__(self, client: poplib.POP3) -> None:
+        self._file = client.file
+        self._buffer = bytearray()
+
+    def line(self) -> bytes:
+        """A single-line +OK response; a -ERR one raises poplib.error_proto."""
+        end = self._status_end()
+        line = bytes(self._buffer[:end])
+        self._consume(end + 2)
+        return line
+
+    def multiline(self) -> bytes:
+        """The body of a multi-line +OK response (RFC 1939 §3), dot-unstuffed."""
+        end = self._status_end()
+        # Searching from the status line's own CRLF finds an empty body's ".\r\n" too.
+        scanned = end
+        while (stop := self._buffer.find(_TERMINATOR, scanned)) < 0:
+            scanned = max(len(self._buffer) - len(_TERMINATOR) + 1, end)
+            self._fill()
+        body = bytes(self._buffer[end + 2 : stop + 2])
+        self._consume(stop + len(_TERMINATOR))
+        return _unstuffed(body)
+
+    def _consume(self, length: int) -> None:
+        if length > _READ_CHUNK:
+            # A new buffer: a 50 MB message's memory goes at once.
+            self._buffer = self._buffer[length:]
+        else:
+            del self._buffer[:length]  # cheap: CPython moves the start, not the bytes
+
+    def _status_end(self) -> int:
+        scanned = 0
+        while (end := self._buffer.find(b"\r\n", scanned)) < 0:
+            scanned = max(len(self._buffer) - 1, 0)
+            self._fill()
+        if not self._buffer.startswith(b"+OK"):
+            raise poplib.error_proto(bytes(self._buffer[:end]))
+        return end
+
+    def _fill(self) -> None:
+        chunk = self._file.read1(_READ_CHUNK)
+        if not chunk:
+            raise poplib.error_proto(_POPLIB_EOF)
+        self._buffer += chunk
+
+
+def _unstuffed(body: bytes) -> bytes:
+    # RFC 1939 §3: a line starting with "." was sent with one more "." in front.
+    if body.startswith(b".."):
+        body = body[1:]
+    return body.replace(b"\r\n..", b"\r\n.")
 
 
 def _refuse_line_breaks(settings: ServerSettings) -> None:
@@ -183,9 +403,24 @@ def _translated_errors(settings: ServerSettings) -> Iterator[None]:
         try:
             yield
         except poplib.error_proto as error:
-            if _is_eof(error):
-                raise ConnectError("unreachable", "the server closed the connection") from error
-            raise classify_response(_reply_of(error)) from error
+            raise _session_error(error) from error
+
+
+@contextmanager
+def _session_errors() -> Iterator[None]:
+    """For the bulk reads: their callers may act on a failure (keep what arrived)
+    before leaving ``open_pop3``, so they get a MailError at once."""
+    with sockets.translated_errors():
+        try:
+            yield
+        except poplib.error_proto as error:
+            raise _session_error(error) from error
+
+
+def _session_error(error: poplib.error_proto) -> MailError:
+    if _is_eof(error):
+        return ConnectError("unreachable", "the server closed the connection")
+    return classify_response(_reply_of(error))
 
 
 def _peer_certificate(settings: ServerSettings) -> str:

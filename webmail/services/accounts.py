@@ -12,6 +12,7 @@ from webmail.mail.errors import MailError
 from webmail.mail.imap import open_imap
 from webmail.mail.types import Protocol, Security, ServerSettings
 from webmail.models import MailAccount
+from webmail.pop3 import tasks as pop3_tasks
 
 CHECK_TIMEOUT = 15.0
 
@@ -89,6 +90,8 @@ def save_account(account: MailAccount, *, password: str | None = None) -> MailAc
     account.save()
     if account.protocol == Protocol.IMAP:
         tasks.sync_account.delay_on_commit(account.pk)
+    elif account.protocol == Protocol.POP3:
+        pop3_tasks.fetch_pop3_account.delay_on_commit(account.pk)
     return account
 
 

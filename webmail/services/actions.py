@@ -3,11 +3,11 @@
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Max
 
 from webmail import tasks
 from webmail.mailbox_state import bump_changes, forget_folder_counts
 from webmail.models import Folder, Message, SpecialUse
+from webmail.pop3.local import allocate_uids
 from webmail.services.reading import set_flags
 
 FLAG_ACTIONS = {
@@ -90,9 +90,10 @@ def move(folder: Folder, messages: list[Message], destination: Folder) -> None:
 
 
 def move_locally(messages: list[Message], destination: Folder) -> None:
-    highest = destination.messages.aggregate(top=Max("uid"))["top"] or 0
-    for offset, message in enumerate(messages, start=1):
-        message.folder, message.uid = destination, highest + offset
+    """POP3 local folders: Courriel numbers the messages itself, under a lock."""
+    first = allocate_uids(destination, len(messages))
+    for offset, message in enumerate(messages):
+        message.folder, message.uid = destination, first + offset
     Message.objects.bulk_update(messages, ["folder", "uid"])
 
 

@@ -23,7 +23,9 @@ def load_raw(message: Message) -> bytes:
         try:
             return read_raw(message.raw_sha256)
         except FileNotFoundError:
-            pass  # storage lost it: the server still has it
+            if message.account.protocol != "imap":
+                raise MessageGone(message.pk) from None  # POP3: ours was the only copy
+            # IMAP: storage lost it, the server still has it
     raw = fetch_from_server(message)
     message.raw_sha256 = store_raw(raw, durable=False)  # the server keeps the original
     message.body_text = extract_text(raw)
