@@ -28,7 +28,7 @@ def decode_preview(mime_header: bytes, octets: bytes, max_chars: int = 400) -> s
     ``<section>.MIME``) telling transfer encoding, charset and subtype."""
     header = _parse_header(mime_header)
     encoding = str(header.get("content-transfer-encoding", "")).strip().lower()
-    data = _transfer_decode(octets, encoding)
+    data = transfer_decode(octets, encoding)
     text = decode_charset(data, _charset(header)).rstrip("\ufffd")
     if header.get_content_subtype() == "html":
         text = html_to_text(text)
@@ -53,7 +53,8 @@ def _charset(header: Message) -> str:
         return "utf-8"
 
 
-def _transfer_decode(octets: bytes, encoding: str) -> bytes:
+def transfer_decode(octets: bytes, encoding: str) -> bytes:
+    """Base64 or quoted-printable octets decoded, tolerating a cut-off end."""
     try:
         if encoding == "base64":
             # Padding ends the data; a cut quantum keeps its whole bytes.
