@@ -73,3 +73,9 @@ def test_another_persons_changes_are_not_sent(client, alice, bob, uvicorn):
     with pytest.raises(AssertionError, match="no 'changed' event"):
         stream.wait_for("changed", 2.0)
     stream.close()
+
+
+def test_a_wsgi_server_never_streams(client, alice):
+    """Under WSGI (live_server, a sync gunicorn) a stream would pin a thread."""
+    client.force_login(alice)
+    assert client.get("/events/").status_code == 204

@@ -6,7 +6,8 @@ the session is checked once, then only the cache is read."""
 import asyncio
 
 from django.core.cache import cache
-from django.http import HttpResponseForbidden, StreamingHttpResponse
+from django.core.handlers.asgi import ASGIRequest
+from django.http import HttpResponse, HttpResponseForbidden, StreamingHttpResponse
 
 from webmail.mailbox_state import changes_key
 
@@ -44,6 +45,10 @@ async def events(request):
     user = await request.auser()
     if not user.is_authenticated:
         return HttpResponseForbidden()
+    if not isinstance(request, ASGIRequest):
+        # Under WSGI a stream would hold a server thread for minutes; 204 tells
+        # EventSource to stop asking (the page still works, just not live).
+        return HttpResponse(status=204)
     response = StreamingHttpResponse(stream(user.pk), content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # nginx: do not hold the events back

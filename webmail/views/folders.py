@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
+from django.core.handlers.asgi import ASGIRequest
 from django.db.models import Q
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -50,6 +51,8 @@ def page_of(messages, before: str | None):
 def render_list(request, title: str, messages, **context):
     rows, cursor = page_of(messages, request.GET.get("before"))
     context |= {"title": title, "messages_list": rows, "older_cursor": cursor, "today": now()}
+    # Live updates need a streaming (ASGI) server: see views/events.py.
+    context["live_updates"] = isinstance(request, ASGIRequest)
     context["accounts"] = accounts = folders_with_counts(request.user)
     context["unread_total"] = sum(
         folder.unread
