@@ -9,13 +9,19 @@ from tests.harness.ports import LOOPBACK
 
 
 class FaultyProxy:
-    """Forwards 127.0.0.1:<port> to a target; after ``cut_after`` bytes from the
-    server, it closes both sides (a dropped connection mid-response)."""
+    """Forwards 127.0.0.1:<port> to a target, and can cut a connection:
+    - after ``cut_after`` bytes from the server (a drop mid-response);
+    - instead of forwarding a chosen client command (``cut_when_client_sends``,
+      plain-text protocols only, where the proxy can read the commands);
+    - all at once (``drop_connections``, a network outage)."""
 
-    def __init__(self, target_port: int, target_host: str = LOOPBACK):
+    def __init__(self, target_port: int, target_host: str = LOOPBACK, port: int = 0):
         self.target = (target_host, target_port)
         self.cut_after: int | None = None
-        self._listener = socket.create_server((LOOPBACK, 0))
+        self.cut_on: bytes | None = None
+        self.cuts_left = 0
+        self.connections = 0
+        self._listener = socket.create_server((LOOPBACK, port))
         self.port = self._listener.getsockname()[1]
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
@@ -28,14 +34,16 @@ class FaultyProxy:
     def __exit__(self, *exc_info) -> None:
         self.close()
 
+    def cut_when_client_sends(self, command: bytes, times: int = 1) -> None:
+        """Cut instead of forwarding the next ``times`` client packets holding ``command``."""
+        with self._lock:
+            self.cut_on, self.cuts_left = command, times
+
     def close(self) -> None:
         self._closed = True
         with suppress(OSError):
             self._listener.close()
-        with self._lock:
-            for sock in self._sockets:
-                with suppress(OSError):
-                    sock.close()
+        self.drop_connections()
 
     def drop_connections(self) -> None:
         """Cut every open connection at once, as a network outage would."""
@@ -55,19 +63,28 @@ class FaultyProxy:
                 return
             server = socket.create_connection(self.target, timeout=10)
             with self._lock:
+                self.connections += 1
                 self._sockets += [client, server]
-            budget = [self.cut_after]
             pair = (client, server)
-            threading.Thread(
-                target=self._pump, args=(client, server, None, pair), daemon=True
-            ).start()
-            threading.Thread(
-                target=self._pump, args=(server, client, budget, pair), daemon=True
-            ).start()
+            self._start_pump(client, server, None, pair, from_client=True)
+            self._start_pump(server, client, [self.cut_after], pair, from_client=False)
 
-    def _pump(self, source, destination, budget, pair) -> None:
+    def _start_pump(self, source, destination, budget, pair, *, from_client: bool) -> None:
+        arguments = (source, destination, budget, pair, from_client)
+        threading.Thread(target=self._pump, args=arguments, daemon=True).start()
+
+    def _should_cut(self, data: bytes) -> bool:
+        with self._lock:
+            if self.cut_on is None or self.cuts_left <= 0 or self.cut_on not in data.upper():
+                return False
+            self.cuts_left -= 1
+            return True
+
+    def _pump(self, source, destination, budget, pair, from_client) -> None:
         with suppress(OSError):
             while data := source.recv(65536):
+                if from_client and self._should_cut(data):
+                    break
                 if budget is not None and budget[0] is not None:
                     if len(data) >= budget[0]:
                         destination.sendall(data[: budget[0]])

@@ -7,6 +7,7 @@ import pytest
 from django.db import connections
 from django.utils import timezone
 
+from tests.harness.faulty_proxy import FaultyProxy
 from tests.harness.ports import free_port
 from tests.outbox.conftest import (
     BOB,
@@ -19,7 +20,6 @@ from tests.outbox.conftest import (
     reload,
     smtp_port,
 )
-from tests.outbox.proxy import CuttingProxy
 from webmail.outbox import engine
 from webmail.outbox.backoff import lease_seconds, retry_delay
 from webmail.outbox.models import OutboxMessage, RecipientStatus, State
@@ -225,7 +225,7 @@ def test_a_refused_message_leaves_the_connection_usable_for_the_next(sender, smt
 
 
 def test_all_due_messages_of_an_account_share_one_connection(sender, smtp):
-    with CuttingProxy(smtp.plain_port) as proxy:
+    with FaultyProxy(smtp.plain_port) as proxy:
         point_at(sender, proxy.port)
         messages = [queue(sender, f"Message {n}") for n in range(5)]
 
@@ -242,7 +242,7 @@ def test_all_due_messages_of_an_account_share_one_connection(sender, smtp):
 
 def test_a_server_closing_with_421_mid_run_gets_a_new_connection(sender, smtp):
     smtp.fail_next("rcpt", 421, "4.7.0 Too many messages, closing")
-    with CuttingProxy(smtp.plain_port) as proxy:
+    with FaultyProxy(smtp.plain_port) as proxy:
         point_at(sender, proxy.port)
         messages = [queue(sender, f"Message {n}") for n in range(3)]
 
@@ -255,7 +255,7 @@ def test_a_server_closing_with_421_mid_run_gets_a_new_connection(sender, smtp):
 
 
 def test_a_connection_dropped_before_data_is_retried_and_arrives_once(sender, smtp):
-    with CuttingProxy(smtp.plain_port) as proxy:
+    with FaultyProxy(smtp.plain_port) as proxy:
         point_at(sender, proxy.port)
         proxy.cut_when_client_sends(b"DATA\r\n")
         message = queue(sender)
@@ -307,7 +307,7 @@ def test_an_unreachable_server_is_retried_until_it_is_back(sender, smtp):
     deliver(sender)
     waiting = [reload(m) for m in messages]
     retry_now(*messages)
-    with CuttingProxy(smtp.plain_port, port=port):
+    with FaultyProxy(smtp.plain_port, port=port):
         deliver(sender)
 
     assert {m.state for m in waiting} == {State.QUEUED}
