@@ -247,6 +247,31 @@ def close_django_connections() -> None:
     connections.close_all()
 
 
+def prepare_django(
+    stack: ExitStack, workdir: Path, ca_file: Path, name: str, **settings: str
+) -> tuple[str, str]:
+    """A throw-away database and cache namespace named after ``name`` and this
+    process, Django configured on them and migrated; all undone by ``stack``.
+    Returns (redis_url, the run's unique tag)."""
+    database_server = postgres_server(stack)
+    redis_url = redis_server(stack)
+    tag = f"{name}-{os.getpid()}"
+    database_url = stack.enter_context(throwaway_database(database_server, tag.replace("-", "_")))
+    stack.callback(purge_cache_keys, redis_url, tag)
+    configure_django(
+        database_url=database_url,
+        redis_url=redis_url,
+        var_dir=workdir / "var",
+        MAIL_CA_FILE=str(ca_file),
+        CACHE_KEY_PREFIX=tag,
+        LOG_LEVEL="WARNING",
+        **settings,
+    )
+    migrate()
+    stack.callback(close_django_connections)
+    return redis_url, tag
+
+
 # -- results -------------------------------------------------------------------------------------
 
 

@@ -132,26 +132,11 @@ def smtplib_floor(port: int, ca_file: str, messages: list[bytes]) -> dict:
 
 
 def prepare_django(stack: ExitStack, workdir: Path, ca_file: Path) -> dict[str, str]:
-    database_server = common.postgres_server(stack)
-    redis_url = common.redis_server(stack)
-    database_url = stack.enter_context(
-        common.throwaway_database(database_server, f"courriel_bench_outbox_{os.getpid()}")
-    )
-    cache_prefix = f"courriel-bench-outbox-{os.getpid()}"
     queue_name = f"courriel-bench-outbox-{os.getpid()}"
-    stack.callback(common.purge_cache_keys, redis_url, cache_prefix)
-    stack.callback(_delete_queue, redis_url, queue_name)
-    common.configure_django(
-        database_url=database_url,
-        redis_url=redis_url,
-        var_dir=workdir / "var",
-        MAIL_CA_FILE=str(ca_file),
-        CACHE_KEY_PREFIX=cache_prefix,
-        CELERY_QUEUE=queue_name,
-        LOG_LEVEL="WARNING",
+    redis_url, _tag = common.prepare_django(
+        stack, workdir, ca_file, "courriel-bench-outbox", CELERY_QUEUE=queue_name
     )
-    common.migrate()
-    stack.callback(common.close_django_connections)
+    stack.callback(_delete_queue, redis_url, queue_name)
     import webmail.celery  # noqa: F401  (binds the shared tasks to Courriel's app)
 
     return {"redis_url": redis_url, "queue": queue_name}

@@ -272,26 +272,6 @@ def waiting(port: int, user: MailUser, ca_file: Path) -> int:
 # -- Courriel ------------------------------------------------------------------------------------
 
 
-def prepare_django(stack: ExitStack, workdir: Path, ca_file: Path) -> None:
-    database_server = common.postgres_server(stack)
-    redis_url = common.redis_server(stack)
-    database_url = stack.enter_context(
-        common.throwaway_database(database_server, f"courriel_bench_pop3_{os.getpid()}")
-    )
-    cache_prefix = f"courriel-bench-pop3-{os.getpid()}"
-    stack.callback(common.purge_cache_keys, redis_url, cache_prefix)
-    common.configure_django(
-        database_url=database_url,
-        redis_url=redis_url,
-        var_dir=workdir / "var",
-        MAIL_CA_FILE=str(ca_file),
-        CACHE_KEY_PREFIX=cache_prefix,
-        LOG_LEVEL="WARNING",
-    )
-    common.migrate()
-    stack.callback(common.close_django_connections)
-
-
 def create_account(server: Dovecot, user: MailUser, owner_name: str, **options):
     from accounts.models import User
     from webmail.models import MailAccount
@@ -439,7 +419,7 @@ def run(arguments: argparse.Namespace) -> dict:
         )
         log("pipelined floor ...")
         floor = common.run_in_child(measure_floor, port, reference, ca_file, arguments.runs, count)
-        prepare_django(stack, workdir, ca_file)
+        common.prepare_django(stack, workdir, ca_file, "courriel-bench-pop3")
         # Imports, connections and TLS contexts made once, before anything is timed.
         measure_fetch(create_account(server, server.add_user("empty"), "warm-up"), workdir / "m0")
         keep = create_account(server, courriel, "keep", leave_on_server=True)

@@ -36,7 +36,6 @@ import cProfile
 import imaplib
 import itertools
 import json
-import os
 import pstats
 import ssl
 import sys
@@ -196,26 +195,6 @@ def measure_courriel_items_floor(port: int, user: MailUser, ca_file: Path) -> di
 
 
 # -- Courriel ------------------------------------------------------------------------------------
-
-
-def prepare_django(stack: ExitStack, workdir: Path, ca_file: Path) -> None:
-    database_server = common.postgres_server(stack)
-    redis_url = common.redis_server(stack)
-    database_url = stack.enter_context(
-        common.throwaway_database(database_server, f"courriel_bench_{os.getpid()}")
-    )
-    cache_prefix = f"courriel-bench-{os.getpid()}"
-    stack.callback(common.purge_cache_keys, redis_url, cache_prefix)
-    common.configure_django(
-        database_url=database_url,
-        redis_url=redis_url,
-        var_dir=workdir / "var",
-        MAIL_CA_FILE=str(ca_file),
-        CACHE_KEY_PREFIX=cache_prefix,
-        LOG_LEVEL="WARNING",
-    )
-    common.migrate()
-    stack.callback(common.close_django_connections)
 
 
 def create_account(server: Dovecot, user: MailUser):
@@ -482,7 +461,7 @@ def run(arguments: argparse.Namespace) -> dict:
         server = start_dovecot(stack, workdir)
         user = server.add_user("bench")
         mailbox = prepare_mailbox(server, user, arguments)
-        prepare_django(stack, workdir, server.ca_cert)
+        common.prepare_django(stack, workdir, server.ca_cert, "courriel-bench")
         courriel = measure_courriel(server, user, mailbox.pop("newest_uids"), arguments)
     results = {
         "messages": arguments.messages,
