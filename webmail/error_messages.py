@@ -28,6 +28,9 @@ MESSAGES = {
     "host_blocked": _("The administrator does not allow connections to this server."),
     "storage_full": _("Your storage space here is full: new mail stays on the server."),
     "local_storage": _("Courriel could not store mail on its own disk. Try again later."),
+    "folder_refused": _(
+        "The server refused to change this folder; it is shown as the server has it."
+    ),
     "not_discovered": _("Courriel could not find this provider's settings. Enter them below."),
 }
 

@@ -7,7 +7,7 @@ from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
-from webmail.engine import account_sync, actions
+from webmail.engine import account_sync, actions, folder_admin
 from webmail.mail.errors import ConnectError, MailError, ProtocolError, TemporaryError
 from webmail.mailbox_state import notify
 from webmail.models import AccountStatus, Folder, MailAccount
@@ -136,3 +136,25 @@ def move_messages(folder_id: int, uids: list[int], uidvalidity: int, destination
 @shared_task(**ACTION_RETRIES)
 def delete_messages(folder_id: int, uids: list[int], uidvalidity: int):
     on_server(folder_id, lambda folder: actions.delete_messages(folder, uids, uidvalidity))
+
+
+def on_account_folders(account_id: int, change) -> None:
+    account = MailAccount.objects.filter(pk=account_id).first()
+    if account and account.protocol == "imap":
+        folder_admin.apply_on_server(account, change)
+        sync_account.delay(account_id)
+
+
+@shared_task(**ACTION_RETRIES)
+def create_folder(account_id: int, name: str):
+    on_account_folders(account_id, lambda session: folder_admin.create(session, name))
+
+
+@shared_task(**ACTION_RETRIES)
+def rename_folder(account_id: int, old: str, new: str):
+    on_account_folders(account_id, lambda session: folder_admin.rename(session, old, new))
+
+
+@shared_task(**ACTION_RETRIES)
+def delete_folders(account_id: int, names: list[str]):
+    on_account_folders(account_id, lambda session: folder_admin.delete(session, names))

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from webmail.views import accounts, events, folders, health, image_proxy, message
+from webmail.views import accounts, events, folder_admin, folders, health, image_proxy, message
 
 webmail_patterns = [
     path("", folders.home, name="home"),
@@ -14,6 +14,11 @@ webmail_patterns = [
     path("message/<int:pk>/", message.message_view, name="message"),
     path("message/<int:pk>/body/", message.message_body, name="message_body"),
     path("message/<int:pk>/part/<int:index>/", message.message_part, name="message_part"),
+    path(
+        "message/<int:pk>/attachments.zip/",
+        message.message_attachments_zip,
+        name="message_attachments_zip",
+    ),
     path("inline/<str:token>/", message.message_cid, name="message_cid"),
     path("message/<int:pk>/raw/", message.message_raw, name="message_raw"),
     path("message/<int:pk>/source/", message.message_source, name="message_source"),
@@ -27,6 +32,9 @@ webmail_patterns = [
     path("mail-accounts/add/cancel/", accounts.account_add_cancel, name="account_add_cancel"),
     path("mail-accounts/<int:pk>/", accounts.account_edit, name="account_edit"),
     path("mail-accounts/<int:pk>/remove/", accounts.account_delete, name="account_delete"),
+    path("mail-accounts/<int:pk>/folders/", folder_admin.manage_folders, name="manage_folders"),
+    path("folder/<int:pk>/rename/", folder_admin.rename_folder, name="rename_folder"),
+    path("folder/<int:pk>/delete/", folder_admin.delete_folder, name="delete_folder"),
 ]
 
 urlpatterns = [

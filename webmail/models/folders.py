@@ -42,3 +42,12 @@ class Folder(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def leaf_name(self) -> str:
+        """The last part of a nested name: "2026" for "Projects/2026"."""
+        return self.name.rsplit(self.delimiter, 1)[-1] if self.delimiter else self.name
+
+    @property
+    def depth(self) -> int:
+        return self.name.count(self.delimiter) if self.delimiter else 0

@@ -13,6 +13,7 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_POST
 
 from webmail.error_messages import describe
+from webmail.mail.archive import zip_of
 from webmail.mail.errors import MailError
 from webmail.mail.mime import parse_for_display, part_payload, safe_filename
 from webmail.models import Message, TrustedSender
@@ -70,6 +71,11 @@ def message_view(request, pk: int):
     context = {
         "message": message,
         "parsed": parsed,
+        "previewable": PREVIEWABLE,
+        "previewable_images": INLINE_IMAGES,
+        "move_targets": message.account.folders.filter(selectable=True).exclude(
+            pk=message.folder_id
+        ),
         "blocked_remote": body.blocked_remote,
         "images": images,
     }
@@ -109,6 +115,23 @@ def message_part(request, pk: int, index: int):
     preview = request.GET.get("preview") == "1" and part.content_type in PREVIEWABLE
     content_type = part.content_type if preview else "application/octet-stream"
     return file_response(data, content_type, part.filename or f"part-{index}", inline=preview)
+
+
+@login_required
+@csp_override(FILE_CSP)
+def message_attachments_zip(request, pk: int):
+    message = get_message_for_user(request, pk)
+    raw = raw_or_404(message)
+    parsed = parse_for_display(raw)
+    files = []
+    for part in parsed.attachments:
+        found = part_payload(raw, part.index)
+        if found is not None:
+            files.append((part.filename or f"attachment-{part.index}", found[1]))
+    if not files:
+        raise Http404
+    name = safe_filename(message.subject, "attachments")[:80] + ".zip"
+    return file_response(zip_of(files), "application/zip", name, inline=False)
 
 
 @csp_override(FILE_CSP)
