@@ -20,7 +20,7 @@
     if (!form) return;
     var post = document.createElement("form");
     post.method = "post";
-    post.action = form.action;
+    post.action = form.getAttribute("action");  // form.action is its "action" buttons
     post.hidden = true;
     function field(name, value) {
       var input = document.createElement("input");
