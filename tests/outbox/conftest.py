@@ -24,8 +24,9 @@ def smtp_port(smtp, security: str) -> int:
 
 
 @pytest.fixture(autouse=True)
-def outbox_settings(settings):
+def outbox_settings(settings, tmp_path):
     settings.MAIL_TIMEOUT = 5
+    settings.MEDIA_ROOT = str(tmp_path / "media")  # POP3 accounts keep Sent copies here
     settings.OUTBOX_RETRY_BASE_SECONDS = 60
     settings.CELERY_TASK_ALWAYS_EAGER = False
 

@@ -6,10 +6,11 @@ from django.utils import timezone
 
 from tests.harness.ports import free_port
 from tests.outbox.conftest import queue, reload
-from webmail.models import Folder, SpecialUse
+from webmail.models import Folder, Message, SpecialUse
 from webmail.outbox import engine
 from webmail.outbox.models import CopyState, OutboxMessage, State
 from webmail.outbox.sent_copy import saves_sent_itself
+from webmail.raw_store import read_raw
 
 pytestmark = pytest.mark.django_db
 
@@ -84,9 +85,27 @@ def test_servers_that_file_sent_mail_themselves_get_no_copy(sender):
         assert saves_sent_itself(sender) is expected
 
 
-def test_a_pop3_account_gets_no_copy_on_the_server(sender, smtp):
+def test_a_pop3_account_keeps_its_copy_in_its_local_sent_folder(sender, smtp):
     message = queue(sender)
+
+    report = engine.deliver_due_for_account(sender.pk)
+
+    assert report.copies_saved == 1
+    assert reload(message).copy_state == CopyState.SAVED
+    [kept] = Message.objects.filter(account=sender, folder__special_use=SpecialUse.SENT)
+    assert kept.is_seen and kept.subject == "Hello"
+    assert read_raw(kept.raw_sha256) == bytes(message.raw)
+
+
+def test_a_pop3_copy_kept_before_a_crash_is_not_kept_twice(sender, smtp):
+    message = queue(sender)
+    engine.deliver_due_for_account(sender.pk)
+    # The worker died after keeping the copy, before recording it: it is due again.
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        copy_state=CopyState.PENDING, copy_next_at=timezone.now()
+    )
 
     engine.deliver_due_for_account(sender.pk)
 
-    assert reload(message).copy_state == CopyState.SKIPPED
+    assert Message.objects.filter(account=sender, folder__special_use=SpecialUse.SENT).count() == 1
+    assert reload(message).copy_state == CopyState.SAVED

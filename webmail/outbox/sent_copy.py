@@ -1,19 +1,21 @@
-"""The copy of a sent message in the account's Sent folder, over IMAP.
+"""The copy of a sent message in the account's Sent folder: over IMAP, or in
+Courriel's own store for a POP3 account (its server has no folders).
 
 At least once rather than exactly once: an APPEND whose answer is lost is tried
 again, which at worst files two copies. A copy that cannot be filed never makes
 its message "failed": it waits, with backoff, and is tried again on its own.
 """
 
+import hashlib
 import logging
 from datetime import datetime, timedelta
 
 from django.db.models import F
 from django.utils import timezone
 
-from webmail.mail.errors import ConnectError, MailError
+from webmail.mail.errors import ConnectError, MailError, TemporaryError
 from webmail.mail.imap import ImapSession, open_imap
-from webmail.models import Folder, MailAccount, SpecialUse
+from webmail.models import Folder, MailAccount, Message, SpecialUse
 from webmail.outbox.backoff import lease_seconds, retry_delay
 from webmail.outbox.models import CopyState, OutboxMessage
 
@@ -38,8 +40,7 @@ def saves_sent_itself(account: MailAccount) -> bool:
 
 
 def copy_fields(account: MailAccount, now: datetime) -> dict:
-    # POP3 has no folders on the server: its Sent copy is local (issue 5's compose work).
-    if account.protocol != "imap" or saves_sent_itself(account):
+    if account.protocol == "imap" and saves_sent_itself(account):
         return {"copy_state": CopyState.SKIPPED}
     return {"copy_state": CopyState.PENDING, "copy_next_at": now}
 
@@ -73,6 +74,8 @@ def save_sent_copies(account: MailAccount) -> int:
     due = list(copies_due(account.pk).order_by("pk").values_list("pk", flat=True)[:BATCH])
     if not due:
         return 0
+    if account.protocol == "pop3":
+        return sum(_keep_locally(account, pk) for pk in due)
     saved = 0
     try:
         with open_imap(account.incoming_settings()) as session:
@@ -107,6 +110,30 @@ def _save_copy(session: ImapSession, folder: str, pk: int) -> int:
         _copy_failed(message, error)
         if isinstance(error, ConnectError):
             raise
+        return 0
+    OutboxMessage.objects.filter(pk=pk).update(copy_state=CopyState.SAVED, copy_error="")
+    return 1
+
+
+def _keep_locally(account: MailAccount, pk: int) -> int:
+    """A POP3 account's Sent copy, in its local Sent folder. Once only: a copy kept
+    by an attempt that died before recording it is recognised by its digest."""
+    from webmail.pop3.services import keep_sent_copy  # the POP3 app builds on this one
+
+    message = _claim_copy(pk)
+    if message is None:
+        return 0
+    raw = bytes(message.raw)
+    already_kept = Message.objects.filter(
+        account=account,
+        folder__special_use=SpecialUse.SENT,
+        raw_sha256=hashlib.sha256(raw).hexdigest(),
+    ).exists()
+    try:
+        if not already_kept:
+            keep_sent_copy(account, raw)
+    except OSError as error:
+        _copy_failed(message, TemporaryError("local_storage", str(error)))
         return 0
     OutboxMessage.objects.filter(pk=pk).update(copy_state=CopyState.SAVED, copy_error="")
     return 1
