@@ -26,9 +26,13 @@ def store_raw(data: bytes, *, durable: bool = True) -> str:
 
 
 def write_file(target: str, data: bytes, *, durable: bool) -> None:
-    """Write-then-rename, so a reader never sees half a message."""
-    if os.path.exists(target):
+    """Write-then-rename, so a reader never sees half a message. A file already
+    there is reused, and its time refreshed so the collector (raw_gc) leaves it."""
+    try:
+        os.utime(target)
         return
+    except FileNotFoundError:
+        pass
     os.makedirs(os.path.dirname(target), exist_ok=True)
     partial = f"{target}.{os.getpid()}.{threading.get_ident()}.partial"
     with open(partial, "wb") as handle:

@@ -176,6 +176,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "webmail.pop3.tasks.dispatch_due_pop3_fetches",
         "schedule": 30.0,
     },
+    "collect-raw-garbage": {"task": "webmail.tasks.collect_raw_garbage", "schedule": 6 * 3600.0},
 }
 
 # --- Accounts (django-allauth) ---------------------------------------------

@@ -7,6 +7,7 @@ from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
+from webmail import raw_gc
 from webmail.engine import account_sync, actions, folder_admin
 from webmail.mail.errors import ConnectError, MailError, ProtocolError, TemporaryError
 from webmail.mailbox_state import notify
@@ -158,3 +159,8 @@ def rename_folder(account_id: int, old: str, new: str):
 @shared_task(**ACTION_RETRIES)
 def delete_folders(account_id: int, names: list[str]):
     on_account_folders(account_id, lambda session: folder_admin.delete(session, names))
+
+
+@shared_task
+def collect_raw_garbage() -> int:
+    return raw_gc.collect()
