@@ -100,3 +100,16 @@ def test_no_zip_for_a_message_without_attachments(alice_client, alice):
     message = stored(alice, with_attachments())
     url = reverse("webmail:message_attachments_zip", args=[message.pk])
     assert alice_client.get(url).status_code == 404
+
+
+def test_a_pdf_preview_shows_inline_without_scripts_or_framing(alice_client, alice):
+    message = stored(alice, with_attachments(("q3.pdf", "application/pdf", b"%PDF-1.4 tiny")))
+    url = reverse("webmail:message_part", args=[message.pk, 1])
+    preview = alice_client.get(url + "?preview=1")
+    assert preview.headers["Content-Type"] == "application/pdf"
+    assert preview.headers["Content-Disposition"].startswith("inline")
+    policy = preview.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
+    download = alice_client.get(url)
+    assert download.headers["Content-Type"] == "application/octet-stream"
+    assert "sandbox" in download.headers["Content-Security-Policy"]

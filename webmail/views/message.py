@@ -34,6 +34,10 @@ BODY_CSP = {
     "sandbox": ["allow-popups", "allow-popups-to-escape-sandbox"],
 }
 FILE_CSP = {"default-src": [CSP.NONE], "sandbox": [""]}
+# Chromium refuses to show a PDF in a sandboxed document: its preview drops the
+# sandbox, but still loads nothing and cannot be framed (PDF scripts never reach
+# the page's DOM; nosniff keeps it a PDF).
+PDF_PREVIEW_CSP = {"default-src": [CSP.NONE], "frame-ancestors": [CSP.NONE]}
 
 
 def get_message_for_user(request, pk: int) -> Message:
@@ -105,7 +109,6 @@ def file_response(data: bytes, content_type: str, filename: str, *, inline: bool
 
 
 @login_required
-@csp_override(FILE_CSP)
 def message_part(request, pk: int, index: int):
     message = get_message_for_user(request, pk)
     found = part_payload(raw_or_404(message), index)
@@ -114,7 +117,10 @@ def message_part(request, pk: int, index: int):
     part, data = found
     preview = request.GET.get("preview") == "1" and part.content_type in PREVIEWABLE
     content_type = part.content_type if preview else "application/octet-stream"
-    return file_response(data, content_type, part.filename or f"part-{index}", inline=preview)
+    response = file_response(data, content_type, part.filename or f"part-{index}", inline=preview)
+    pdf = preview and content_type == "application/pdf"
+    response._csp_config = PDF_PREVIEW_CSP if pdf else FILE_CSP  # what csp_override sets
+    return response
 
 
 @login_required
