@@ -75,7 +75,7 @@ def save_sent_copies(account: MailAccount) -> int:
     if not due:
         return 0
     if account.protocol == "pop3":
-        return sum(_keep_locally(account, pk) for pk in due)
+        return _keep_locally(account, due)
     saved = 0
     try:
         with open_imap(account.incoming_settings()) as session:
@@ -115,28 +115,34 @@ def _save_copy(session: ImapSession, folder: str, pk: int) -> int:
     return 1
 
 
-def _keep_locally(account: MailAccount, pk: int) -> int:
-    """A POP3 account's Sent copy, in its local Sent folder. Once only: a copy kept
-    by an attempt that died before recording it is recognised by its digest."""
-    from webmail.pop3.services import keep_sent_copy  # the POP3 app builds on this one
+def _keep_locally(account: MailAccount, due: list[int]) -> int:
+    """A POP3 account's Sent copies, in its local Sent folder, in one batch. Once
+    only: a copy kept by an attempt that died before recording it is recognised
+    by its digest."""
+    # The POP3 app builds on the outbox, not the other way round.
+    from webmail.pop3.raw_files import LocalStorageError
+    from webmail.pop3.services import keep_sent_copies
 
-    message = _claim_copy(pk)
-    if message is None:
-        return 0
-    raw = bytes(message.raw)
-    already_kept = Message.objects.filter(
-        account=account,
-        folder__special_use=SpecialUse.SENT,
-        raw_sha256=hashlib.sha256(raw).hexdigest(),
-    ).exists()
+    claimed = [message for message in map(_claim_copy, due) if message is not None]
+    raws = {message.pk: bytes(message.raw) for message in claimed}
+    kept = set(
+        Message.objects.filter(
+            account=account,
+            folder__special_use=SpecialUse.SENT,
+            raw_sha256__in=[hashlib.sha256(raw).hexdigest() for raw in raws.values()],
+        ).values_list("raw_sha256", flat=True)
+    )
+    missing = {}
+    for raw in raws.values():
+        missing.setdefault(hashlib.sha256(raw).hexdigest(), raw)  # two rows, same bytes: one copy
     try:
-        if not already_kept:
-            keep_sent_copy(account, raw)
-    except OSError as error:
-        _copy_failed(message, TemporaryError("local_storage", str(error)))
+        keep_sent_copies(account, [raw for digest, raw in missing.items() if digest not in kept])
+    except (OSError, LocalStorageError) as error:
+        for message in claimed:
+            _copy_failed(message, TemporaryError("local_storage", str(error)))
         return 0
-    OutboxMessage.objects.filter(pk=pk).update(copy_state=CopyState.SAVED, copy_error="")
-    return 1
+    OutboxMessage.objects.filter(pk__in=raws).update(copy_state=CopyState.SAVED, copy_error="")
+    return len(raws)
 
 
 def _copy_failed(message: OutboxMessage, error: MailError) -> None:

@@ -23,6 +23,7 @@ __all__ = [
     "StorageFull",
     "WrongAccount",
     "account_options",
+    "keep_sent_copies",
     "keep_sent_copy",
     "move_from_imap",
     "move_to_imap",
@@ -71,15 +72,27 @@ def save_options(options: Pop3Options, *, fetch_interval_seconds: int) -> Pop3Op
 def keep_sent_copy(account: MailAccount, raw: bytes) -> Message:
     """Keep a message sent from a POP3 account in its local Sent folder (what APPEND
     to Sent does for an IMAP account): stored durably, indexed, marked read."""
+    [pk] = keep_sent_copies(account, [raw])
+    return Message.objects.get(pk=pk)
+
+
+def keep_sent_copies(account: MailAccount, raws: list[bytes]) -> list[int]:
+    """Several at once: one durable write of the batch, one insert."""
+    if not raws:
+        return []
     sent = local.ensure_local_folders(account)[SpecialUse.SENT]
     files = RawBatch()
-    digest = files.add(raw)
+    digests = [files.add(raw) for raw in raws]
     files.durable()
-    row = local.message_row(sent, describe(raw), digest=digest, size=len(raw), now=timezone.now())
-    row |= {"is_seen": True, "body_text": extract_text(raw), "body_state": BodyState.INDEXED}
-    [pk] = local.insert_rows(sent, [row])
+    now = timezone.now()
+    rows = []
+    for raw, digest in zip(raws, digests, strict=True):
+        row = local.message_row(sent, describe(raw), digest=digest, size=len(raw), now=now)
+        row |= {"is_seen": True, "body_text": extract_text(raw), "body_state": BodyState.INDEXED}
+        rows.append(row)
+    ids = local.insert_rows(sent, rows)
     local.refresh_counts(sent, account.user_id)
-    return Message.objects.get(pk=pk)
+    return ids
 
 
 def move_to_imap(messages: list[Message], destination: Folder) -> int:
