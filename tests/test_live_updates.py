@@ -43,6 +43,14 @@ class EventStream:
         self.received = self.received[found.end() :]
         return found.group(1).decode()
 
+    def wait_until_ready(self, seconds: float = 10.0) -> None:
+        """The stream sends its retry line once it has read the starting counter:
+        a change made after that is one it must report."""
+        deadline = time.monotonic() + seconds
+        while b"retry:" not in self.received:
+            self.sock.settimeout(max(deadline - time.monotonic(), 0.01))
+            self.received += self.sock.recv(4096)
+
     def close(self):
         self.sock.close()
 
@@ -56,7 +64,7 @@ def test_a_change_reaches_an_open_tab_within_three_seconds(client, alice, uvicor
     stream = EventStream(uvicorn, session_cookie(client, alice))
     assert stream.status == 200
     assert "content-type: text/event-stream" in stream.headers
-    time.sleep(0.2)  # let the stream read its starting counter
+    stream.wait_until_ready()
     counter = bump_changes(alice.pk)
     assert stream.wait_for("changed", 3.0) == str(counter)
     stream.close()
@@ -68,7 +76,7 @@ def test_strangers_get_no_stream(uvicorn):
 
 def test_another_persons_changes_are_not_sent(client, alice, bob, uvicorn):
     stream = EventStream(uvicorn, session_cookie(client, alice))
-    time.sleep(0.2)
+    stream.wait_until_ready()
     bump_changes(bob.pk)
     with pytest.raises(AssertionError, match="no 'changed' event"):
         stream.wait_for("changed", 2.0)
