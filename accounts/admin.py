@@ -11,11 +11,14 @@ from webmail.models import MailAccount, Message
 from webmail.pop3.local import storage_used
 
 # Passkeys and authenticator apps count; recovery codes alone are no second factor.
-SECOND_FACTORS = [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+SECOND_FACTORS = {
+    Authenticator.Type.TOTP: _("Authenticator app"),
+    Authenticator.Type.WEBAUTHN: _("Passkey or security key"),
+}
 
 
 def with_two_factor(users):
-    second_factor = Authenticator.objects.filter(user=OuterRef("pk"), type__in=SECOND_FACTORS)
+    second_factor = Authenticator.objects.filter(user=OuterRef("pk"), type__in=list(SECOND_FACTORS))
     return users.annotate(has_two_factor=Exists(second_factor))
 
 
@@ -80,6 +83,9 @@ class UserAdmin(DjangoUserAdmin):
     def get_queryset(self, request):
         return with_two_factor(super().get_queryset(request))
 
+    def get_inlines(self, request, obj=None):
+        return self.inlines if obj is not None else []  # a new person has no accounts
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None or not request.user.has_perm("webmail.view_mailaccount"):
@@ -92,10 +98,8 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.display(description=_("methods"))
     def two_factor_methods(self, user: User) -> str:
-        kinds = Authenticator.objects.filter(user=user, type__in=SECOND_FACTORS)
-        names = sorted(
-            {str(Authenticator.Type(kind).label) for kind in kinds.values_list("type", flat=True)}
-        )
+        kinds = Authenticator.objects.filter(user=user, type__in=list(SECOND_FACTORS))
+        names = sorted({str(SECOND_FACTORS[kind]) for kind in kinds.values_list("type", flat=True)})
         return ", ".join(names) or gettext("None")
 
     @admin.display(description=_("storage"))

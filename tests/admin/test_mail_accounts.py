@@ -150,7 +150,8 @@ def test_the_actions_speak_french(staff_client, alice, sync_queue):
     account = make_account(alice, "off@example.net", is_active=False)
     staff_client.post(reverse("set_language"), {"language": "fr", "next": "/admin/"})
     response = run_action(staff_client, "webmail.mailaccount", "sync_now", [account])
-    assert shown_messages(response) == ["off@example.net: il est désactivé ; activez-le d’abord."]
+    disabled = "off@example.net: il est désactivé ; activez-le d\u2019abord."
+    assert shown_messages(response) == [disabled]
     page = staff_client.get(reverse("admin:webmail_mailaccount_changelist")).content.decode()
     assert "Synchroniser maintenant" in page
 

@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from webmail.error_messages import describe
 from webmail.models import AccountStatus, Folder, MailAccount
@@ -74,7 +75,9 @@ def listener_status(account: MailAccount, folder_ids: list[int], reports, now) -
             return _("Reconnecting: %(error)s") % {"error": describe(report.error)}, False
     if any(report is None or report.is_stale(now) for report in found):
         return _("No heartbeat: is the listener running?"), False
-    return _("Listening (%(count)d folders)") % {"count": len(found)}, True
+    count = len(found)
+    text = ngettext("Listening (%(count)d folder)", "Listening (%(count)d folders)", count)
+    return text % {"count": count}, True
 
 
 def account_health(accounts: list[MailAccount], now: datetime) -> list[AccountHealth]:
