@@ -69,3 +69,8 @@ def run_action(client, model: str, action: str, objects, follow=True):
 
 def shown_messages(response) -> list[str]:
     return [str(message) for message in response.context["messages"]]
+
+
+def text_of(response) -> str:
+    """The page's HTML without the line-break hints placed in long addresses."""
+    return response.content.decode().replace("<wbr>", "")

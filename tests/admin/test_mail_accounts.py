@@ -6,7 +6,7 @@ from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.admin.conftest import make_account, run_action, shown_messages
+from tests.admin.conftest import make_account, run_action, shown_messages, text_of
 from webmail import credentials
 from webmail.models import AccountStatus, MailAccount
 
@@ -42,7 +42,7 @@ def test_the_list_shows_protocol_server_status_last_sync_and_the_error(staff_cli
         alice, "alice@example.net", status=AccountStatus.ERROR, last_error="timeout",
         last_synced_at=timezone.now(),
     )  # fmt: skip
-    page = staff_client.get(reverse("admin:webmail_mailaccount_changelist")).content.decode()
+    page = text_of(staff_client.get(reverse("admin:webmail_mailaccount_changelist")))
     assert "alice@example.net" in page and "alice@example.org" in page
     assert "imap.example.org:993" in page and "IMAP" in page
     assert "The server did not answer in time." in page
@@ -52,9 +52,9 @@ def test_the_list_searches_and_filters(staff_client, alice, bob):
     make_account(alice, "alice@example.net")
     make_account(bob, "bob@example.net", protocol="pop3", incoming_host="pop.example.com")
     url = reverse("admin:webmail_mailaccount_changelist")
-    found = staff_client.get(url, {"q": "pop.example.com"}).content.decode()
+    found = text_of(staff_client.get(url, {"q": "pop.example.com"}))
     assert "bob@example.net" in found and "alice@example.net" not in found
-    pop3 = staff_client.get(url, {"protocol__exact": "pop3"}).content.decode()
+    pop3 = text_of(staff_client.get(url, {"protocol__exact": "pop3"}))
     assert "bob@example.net" in pop3 and "alice@example.net" not in pop3
 
 
@@ -152,7 +152,7 @@ def test_the_actions_speak_french(staff_client, alice, sync_queue):
     response = run_action(staff_client, "webmail.mailaccount", "sync_now", [account])
     disabled = "off@example.net: il est désactivé ; activez-le d\u2019abord."
     assert shown_messages(response) == [disabled]
-    page = staff_client.get(reverse("admin:webmail_mailaccount_changelist")).content.decode()
+    page = text_of(staff_client.get(reverse("admin:webmail_mailaccount_changelist")))
     assert "Synchroniser maintenant" in page
 
 
@@ -161,3 +161,10 @@ def test_the_list_and_page_use_the_admin_stylesheet(staff_client, alice):
     page = staff_client.get(change_url(account)).content.decode()
     assert "admin-courriel/admin.css" in page
     assert MailAccount.objects.count() == 1
+
+
+def test_long_addresses_may_wrap_but_stay_escaped(staff_client, alice):
+    make_account(alice, "<b>odd</b>@example.net")
+    page = staff_client.get(reverse("admin:webmail_mailaccount_changelist")).content.decode()
+    assert "&lt;b&gt;odd&lt;/b&gt;@<wbr>example.<wbr>net" in page
+    assert "<b>odd</b>" not in page

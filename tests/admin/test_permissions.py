@@ -5,7 +5,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
-from tests.admin.conftest import make_account, run_action
+from tests.admin.conftest import make_account, run_action, text_of
 from tests.admin.test_outbox import in_state, queue
 from webmail.models import MailAccount
 from webmail.outbox.models import OutboxMessage, State
@@ -45,7 +45,7 @@ def test_staff_without_permissions_get_an_empty_index(client, make_staff):
 def test_viewing_accounts_does_not_allow_acting_on_them(client, alice, make_staff, sync_queue):
     account = make_account(alice, "alice@example.net")
     client.force_login(make_staff("dora", "webmail.view_mailaccount"))
-    page = client.get(reverse("admin:webmail_mailaccount_changelist")).content.decode()
+    page = text_of(client.get(reverse("admin:webmail_mailaccount_changelist")))
     assert "alice@example.net" in page and "sync_now" not in page
     assert client.get(reverse("admin:webmail_mailaccount_health")).status_code == 200
     for action in ["sync_now", "disable", "rebuild_cache"]:

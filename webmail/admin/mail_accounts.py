@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from webmail import tasks
 from webmail.admin import sync_health
+from webmail.admin.display import breakable
 from webmail.error_messages import describe
 from webmail.models import AccountStatus, MailAccount
 from webmail.pop3 import tasks as pop3_tasks
@@ -21,14 +22,14 @@ class MailAccountForm(forms.ModelForm):
     """Passwords are write-only: never shown, not even encrypted; blank keeps them."""
 
     new_incoming_password = forms.CharField(
-        label=_("new incoming password"),
+        label=_("New incoming password"),
         required=False,
         strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         help_text=_("Leave empty to keep the current password."),
     )
     new_smtp_password = forms.CharField(
-        label=_("new SMTP password"),
+        label=_("New SMTP password"),
         required=False,
         strip=False,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
@@ -58,14 +59,13 @@ class MailAccountForm(forms.ModelForm):
 class MailAccountAdmin(admin.ModelAdmin):
     form = MailAccountForm
     list_display = [
-        "email",
-        "user",
+        "address",
+        "owner",
         "protocol",
         "server",
-        "status",
+        "state",
         "last_synced_at",
         "error",
-        "is_active",
     ]
     list_filter = ["protocol", "status", "is_active", "incoming_security"]
     search_fields = ["email", "user__email", "incoming_host", "smtp_host", "incoming_username"]
@@ -91,9 +91,21 @@ class MailAccountAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    @admin.display(description=_("e-mail address"), ordering="email")
+    def address(self, account: MailAccount) -> str:
+        return breakable(account.email)
+
+    @admin.display(description=_("user"), ordering="user__email")
+    def owner(self, account: MailAccount) -> str:
+        return breakable(account.user.email)
+
     @admin.display(description=_("server"), ordering="incoming_host")
     def server(self, account: MailAccount) -> str:
-        return f"{account.incoming_host}:{account.incoming_port}"
+        return breakable(f"{account.incoming_host}:{account.incoming_port}")
+
+    @admin.display(description=_("status"), ordering="status")
+    def state(self, account: MailAccount) -> str:
+        return account.get_status_display() if account.is_active else gettext("Disabled")
 
     @admin.display(description=_("last error"))
     def error(self, account: MailAccount) -> str:
