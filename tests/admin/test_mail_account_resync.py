@@ -8,9 +8,12 @@ from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 
 from tests.admin.conftest import run_action
+from tests.harness.ports import free_port
 from tests.messages import make_message
 from webmail.celery import app
 from webmail.engine import account_sync
+from webmail.mail.errors import MailError
+from webmail.mailbox_state import Busy, exclusive
 from webmail.models import Folder, MailAccount, Message
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -66,3 +69,19 @@ def test_rebuild_cache_reads_everything_again_and_changes_nothing_on_the_server(
     other_device.select_folder("INBOX", readonly=True)
     assert len(other_device.search("ALL")) == 3
     assert other_device.search("SEEN") == []  # read-only on the server: no flag changed
+
+
+def test_a_rebuild_against_a_server_that_is_down_keeps_the_cache(account, dovecot, mail_user):
+    dovecot.deliver(mail_user, make_message(1, "Kept"))
+    account_sync.sync_account(account)
+    account.incoming_port = free_port()  # nothing listens there
+    account.save()
+    with pytest.raises(MailError):
+        account_sync.rebuild_account(account)
+    assert subjects(account) == ["Kept"]
+    assert MailAccount.objects.get(pk=account.pk).status == "error"
+
+
+def test_a_rebuild_waits_for_a_sync_running_elsewhere(account):
+    with exclusive(f"sync-account:{account.pk}"), pytest.raises(Busy):
+        account_sync.rebuild_account(account)

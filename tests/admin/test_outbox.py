@@ -62,7 +62,7 @@ def test_the_message_itself_is_never_shown(staff_client, sender):
     assert page.status_code == 200
     assert "Private" in page.content.decode()
     assert SECRET_BODY not in page.content.decode()
-    assert "bob@example.net: pending" in page.content.decode()
+    assert "bob@example.net: Waiting" in page.content.decode()
 
 
 def test_retry_now_resends_a_failed_message_and_is_logged(staff_client, sender):

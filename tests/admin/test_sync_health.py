@@ -12,7 +12,7 @@ from tests.admin.conftest import make_account
 from tests.harness.faulty_proxy import FaultyProxy
 from webmail.engine import account_sync
 from webmail.engine.account_sync import record_status
-from webmail.engine.listener import Listener
+from webmail.engine.listener import Listener, Watcher
 from webmail.models import AccountStatus, Folder
 from webmail.sync_health import WatcherState, error_counts, record_watcher, watcher_reports
 
@@ -119,3 +119,12 @@ def test_the_page_speaks_french(staff_client, alice):
     make_account(alice, "late@example.net", last_synced_at=timezone.now() - timedelta(hours=2))
     page = staff_client.get(HEALTH, headers={"accept-language": "fr"}).content.decode()
     assert "État de la synchronisation" in page and "En retard" in page
+
+
+def test_a_refused_password_stops_the_watcher_and_says_so(account, mail_user):
+    account_sync.sync_account(account)
+    inbox = Folder.objects.select_related("account").get(account=account, name="INBOX")
+    inbox.account.set_incoming_password("not the password")
+    Watcher(inbox, lambda folder: None, idle_seconds=1).run()  # returns: it gave up
+    report = watcher_reports([inbox.pk])[inbox.pk]
+    assert (report.state, report.error) == (WatcherState.STOPPED, "bad_credentials")

@@ -3,7 +3,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from webmail.outbox import services
-from webmail.outbox.models import OutboxMessage, State
+from webmail.outbox.models import OutboxMessage, RecipientStatus, State
 from webmail.outbox.reasons import message_reason
 
 # Only the envelope and the state: the message itself (``raw``) is never shown.
@@ -76,7 +76,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     def recipient_results_text(self, message: OutboxMessage) -> str:
         lines = []
         for result in message.recipient_results:
-            line = f"{result.address}: {result.status}"
+            line = f"{result.address}: {RecipientStatus(result.status).label}"
             if result.code:
                 line += f" ({result.code} {result.reply})"
             lines.append(line)
