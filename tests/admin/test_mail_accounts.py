@@ -168,3 +168,14 @@ def test_long_addresses_may_wrap_but_stay_escaped(staff_client, alice):
     page = staff_client.get(reverse("admin:webmail_mailaccount_changelist")).content.decode()
     assert "&lt;b&gt;odd&lt;/b&gt;@<wbr>example.<wbr>net" in page
     assert "<b>odd</b>" not in page
+
+
+def test_an_address_the_person_already_has_is_refused_clearly(staff_client, alice, bob):
+    make_account(alice, "first@example.net")
+    second = make_account(alice, "second@example.net")
+    make_account(bob, "taken-by-bob@example.net")
+    response = staff_client.post(change_url(second), change_form(second, email="first@example.net"))
+    assert "This person already has an account with this address." in response.content.decode()
+    staff_client.post(change_url(second), change_form(second, email="taken-by-bob@example.net"))
+    second.refresh_from_db()
+    assert second.email == "taken-by-bob@example.net"  # another person's address is no clash

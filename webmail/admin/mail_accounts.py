@@ -41,6 +41,15 @@ class MailAccountForm(forms.ModelForm):
         fields = ["email", "display_name", *SERVER_FIELDS, *SMTP_FIELDS]
         fields += ["sync_interval", "is_active"]
 
+    def clean_email(self):
+        # The owner is not a field of this form, so Django leaves the one-address-per-
+        # person constraint unchecked: check it here rather than fail on saving.
+        email = self.cleaned_data["email"]
+        others = MailAccount.objects.filter(user_id=self.instance.user_id, email=email)
+        if others.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("This person already has an account with this address."))
+        return email
+
     def save(self, commit=True):
         account = super().save(commit=False)
         if self.cleaned_data.get("new_incoming_password"):
