@@ -179,3 +179,26 @@ def test_an_address_the_person_already_has_is_refused_clearly(staff_client, alic
     staff_client.post(change_url(second), change_form(second, email="taken-by-bob@example.net"))
     second.refresh_from_db()
     assert second.email == "taken-by-bob@example.net"  # another person's address is no clash
+
+
+def test_the_sites_rules_on_mail_servers_hold_in_the_admin_too(staff_client, alice, settings):
+    settings.MAIL_HOSTS_BLOCKED = ["internal.example.org"]
+    settings.ALLOW_INSECURE_MAIL_CONNECTIONS = False
+    account = make_account(alice, "alice@example.net")
+    blocked = staff_client.post(
+        change_url(account), change_form(account, incoming_host="internal.example.org")
+    )
+    assert "does not allow connections to this server" in blocked.content.decode()
+    plain = staff_client.post(change_url(account), change_form(account, smtp_security="plain"))
+    assert "does not allow unencrypted connections" in plain.content.decode()
+    account.refresh_from_db()
+    assert (account.incoming_host, account.smtp_security) == ("imap.example.org", "tls")
+
+
+def test_an_account_made_before_a_rule_can_still_be_edited(staff_client, alice, settings):
+    account = make_account(alice, "alice@example.net", incoming_security="plain")
+    settings.MAIL_HOSTS_BLOCKED = ["imap.example.org"]
+    settings.ALLOW_INSECURE_MAIL_CONNECTIONS = False
+    staff_client.post(change_url(account), change_form(account, sync_interval=900))
+    account.refresh_from_db()
+    assert account.sync_interval == 900

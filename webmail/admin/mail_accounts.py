@@ -1,6 +1,7 @@
 """Mail accounts in the admin: list, replace passwords, sync now, rebuild, disable."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db import transaction
 from django.urls import path
@@ -11,6 +12,7 @@ from webmail import tasks
 from webmail.admin import sync_health
 from webmail.admin.display import breakable
 from webmail.error_messages import describe
+from webmail.forms.accounts import validate_host
 from webmail.models import AccountStatus, MailAccount
 from webmail.pop3 import tasks as pop3_tasks
 
@@ -40,6 +42,25 @@ class MailAccountForm(forms.ModelForm):
         model = MailAccount
         fields = ["email", "display_name", *SERVER_FIELDS, *SMTP_FIELDS]
         fields += ["sync_interval", "is_active"]
+
+    # The site's rules on mail servers hold for administrators too, for what they change.
+    def clean_incoming_host(self):
+        return self._checked_host("incoming_host")
+
+    def clean_smtp_host(self):
+        return self._checked_host("smtp_host")
+
+    def _checked_host(self, name: str) -> str:
+        host = self.cleaned_data[name]
+        return validate_host(host) if name in self.changed_data else host
+
+    def clean(self):
+        data = super().clean()
+        changed = {"incoming_security", "smtp_security"} & set(self.changed_data)
+        plain = any(data.get(name) == "plain" for name in changed)
+        if plain and not settings.ALLOW_INSECURE_MAIL_CONNECTIONS:
+            raise forms.ValidationError(describe("insecure_forbidden"))
+        return data
 
     def clean_email(self):
         # The owner is not a field of this form, so Django leaves the one-address-per-
