@@ -52,7 +52,8 @@ def sync_account(account_id: int) -> None:
 
 @shared_task(**{**SYNC_RETRIES, "autoretry_for": (*RETRYABLE, Busy)})
 def sync_account_from_scratch(account_id: int) -> None:
-    """The admin's "rebuild cache" (waits, by retrying, for a running sync to end)."""
+    """The admin's "rebuild cache" (waits, by retrying, for a running sync to end).
+    Named sync_* so that it goes to the sync queue with the other syncs."""
     account = MailAccount.objects.filter(pk=account_id, protocol="imap").first()
     if account:
         account_sync.rebuild_account(account)

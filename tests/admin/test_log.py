@@ -58,3 +58,16 @@ def test_staff_see_only_the_log_of_what_they_may_see(client, staff_client, alice
     page = client.get(LOG).content.decode()
     assert "Bounced" in page
     assert "alice@example.net" not in page
+
+
+def test_a_replaced_password_is_logged_without_the_password(staff_client, alice):
+    from tests.admin.test_mail_accounts import change_form
+
+    account = make_account(alice, "alice@example.net")
+    staff_client.post(
+        reverse("admin:webmail_mailaccount_change", args=[account.pk]),
+        change_form(account, new_incoming_password="hunter2 but longer"),
+    )
+    entry = LogEntry.objects.get()
+    assert "New incoming password" in entry.get_change_message()
+    assert "hunter2" not in entry.change_message
