@@ -96,3 +96,13 @@ def add_messages(account, sizes) -> None:
         Message(account=account, folder=folder, uid=uid, size=size, internal_date=timezone.now())
         for uid, size in enumerate(sizes, start=1)
     )
+
+
+def test_staff_can_be_given_single_permissions(client, charlie, alice):
+    from django.contrib.auth.models import Permission
+
+    client.force_login(charlie)
+    view_accounts = Permission.objects.get(codename="view_mailaccount")
+    page = client.get(reverse("admin:accounts_user_change", args=[alice.pk])).content.decode()
+    assert 'name="user_permissions"' in page
+    assert f'value="{view_accounts.pk}"' in page

@@ -8,11 +8,12 @@ from playwright.sync_api import Page, expect
 from tests.admin.conftest import make_account
 
 # Boxes that scroll sideways inside the page (Django wraps change lists in one);
-# text hidden for screen readers only (clipped on purpose), and a field's own text,
-# do not count.
+# text hidden for screen readers only (clipped or indented away on purpose), and a
+# field's own text, do not count.
 SIDEWAYS_SCROLLERS = """() => [...document.querySelectorAll('#container *')].filter(element =>
     getComputedStyle(element).overflowX !== 'visible' &&
     !element.matches('.visually-hidden, input, textarea, select') &&
+    parseFloat(getComputedStyle(element).textIndent) >= 0 &&
     element.scrollWidth > element.clientWidth + 1).map(element => element.className)"""
 
 
@@ -89,5 +90,16 @@ def test_the_sync_health_page_fits_the_screen(
     admin_page.get_by_role("link", name="Sync health").click()
     expect(admin_page.get_by_text("Errors in a row").first).to_be_attached()
     screenshots(admin_page, "admin-sync-health")
+    assert fits(admin_page)
+    assert console_errors == []
+
+
+@pytest.mark.parametrize("path", ["accounts/user/{alice}/change/", "outbox/outboxmessage/"])
+def test_other_admin_pages_fit_the_screen(
+    admin_page: Page, site, accounts, alice, path, console_errors, screenshots
+):
+    admin_page.goto(f"{site}/admin/{path.format(alice=alice.pk)}")
+    expect(admin_page.locator("#content")).to_be_visible()
+    screenshots(admin_page, "admin-" + path.split("/")[1])
     assert fits(admin_page)
     assert console_errors == []
