@@ -10,7 +10,7 @@ from django.utils import timezone
 from webmail import raw_gc
 from webmail.engine import account_sync, actions, folder_admin
 from webmail.mail.errors import ConnectError, MailError, ProtocolError, TemporaryError
-from webmail.mailbox_state import notify
+from webmail.mailbox_state import Busy, notify
 from webmail.models import AccountStatus, Folder, MailAccount
 
 HEARTBEAT_CACHE_KEY = "beat:last-heartbeat"
@@ -48,6 +48,16 @@ def sync_account(account_id: int) -> None:
     account = MailAccount.objects.filter(pk=account_id, protocol="imap").first()
     if account:
         account_sync.sync_account(account)
+        index_bodies.delay(account_id)
+
+
+@shared_task(**{**SYNC_RETRIES, "autoretry_for": (*RETRYABLE, Busy)})
+def sync_account_from_scratch(account_id: int) -> None:
+    """The admin's "rebuild cache" (waits, by retrying, for a running sync to end).
+    Named sync_* so that it goes to the sync queue with the other syncs."""
+    account = MailAccount.objects.filter(pk=account_id, protocol="imap").first()
+    if account:
+        account_sync.rebuild_account(account)
         index_bodies.delay(account_id)
 
 

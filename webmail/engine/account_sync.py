@@ -5,12 +5,13 @@ import logging
 from django.utils import timezone
 
 from webmail.engine.bodies import index_bodies
-from webmail.engine.imap_sync import sync_folder, sync_folder_list, sync_order
+from webmail.engine.imap_sync import discard_index, sync_folder, sync_folder_list, sync_order
 from webmail.mail.errors import AuthError, MailError
 from webmail.mail.imap import ImapSession, open_imap
 from webmail.mailbox_state import Busy, bump_changes, exclusive, store_account_status
 from webmail.models import AccountStatus, Folder, MailAccount, Message
 from webmail.models.messages import BodyState
+from webmail.sync_health import record_sync_outcome
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +24,7 @@ def record_status(account: MailAccount, status: str, error: str = "") -> None:
         fields.append("last_synced_at")
     account.save(update_fields=fields)
     store_account_status(account.pk, status, error)
+    record_sync_outcome(account.pk, succeeded=status == AccountStatus.OK)
 
 
 def sync_folder_locked(folder: Folder, session: ImapSession) -> bool:
@@ -72,6 +74,26 @@ def sync_account(account: MailAccount) -> None:
             run_guarded(account, work)
     except Busy:
         logger.info("account %s is being synced by another worker", account.pk)
+
+
+def rebuild_account(account: MailAccount) -> None:
+    """The admin's "rebuild cache": forget every indexed message of the account and
+    read it all again from the server, folder by folder, as a new UIDVALIDITY would.
+
+    Only once the server has accepted the login (a server that is down leaves the
+    cache as it was). Sync only reads the server, so nothing there changes.
+    Raises Busy while a sync of this account runs elsewhere (the task retries)."""
+
+    def work(session: ImapSession) -> None:
+        for folder in sync_folder_list(account, session):
+            if folder.selectable:
+                with exclusive(f"sync-folder:{folder.pk}"):
+                    discard_index(folder)
+                    sync_folder(folder, session)
+                bump_changes(account.user_id, folder.pk)
+
+    with exclusive(f"sync-account:{account.pk}"):
+        run_guarded(account, work)
 
 
 def index_account_bodies(account: MailAccount, limit: int) -> int:

@@ -16,6 +16,7 @@ from django.db import close_old_connections
 from webmail.mail.errors import AuthError, MailError
 from webmail.mail.imap import open_imap
 from webmail.models import AccountStatus, Folder
+from webmail.sync_health import WATCHER_BEAT_SECONDS, WatcherState, record_watcher
 
 logger = logging.getLogger(__name__)
 
@@ -50,11 +51,13 @@ class Watcher:
             try:
                 self.watch_once()
                 backoff = 1.0
-            except AuthError:
+            except AuthError as error:
                 logger.warning("folder %s: password refused, listener stops", self.folder.pk)
+                record_watcher(self.folder.pk, WatcherState.STOPPED, error.code)
                 return
             except MailError as error:
                 logger.info("folder %s: %s; reconnecting in %.0fs", self.folder.pk, error, backoff)
+                record_watcher(self.folder.pk, WatcherState.RECONNECTING, error.code)
                 self.connected.clear()
                 self.stop.wait(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
@@ -65,7 +68,9 @@ class Watcher:
             session.select(self.folder.name, readonly=True)
             self.connected.set()
             while not self.stop.is_set():
-                if session.idle(min(self.idle_seconds, 60)):
+                # A heartbeat per wait (at most a minute): the admin's sync health page.
+                record_watcher(self.folder.pk, WatcherState.LISTENING)
+                if session.idle(min(self.idle_seconds, WATCHER_BEAT_SECONDS)):
                     self.on_change(self.folder)
 
 

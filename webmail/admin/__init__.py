@@ -1,0 +1,5 @@
+"""The Django admin for mail accounts, sync health and the admin log.
+
+Autodiscovery imports this package; each module registers its own pages."""
+
+from webmail.admin import log_entries, mail_accounts  # noqa: F401
