@@ -7,11 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 from imapclient import IMAPClient
-from imapclient.response_parser import parse_fetch_response
 
 from webmail.mail.errors import ProtocolError
 from webmail.mail.imap import open_imap
-from webmail.mail.imap_fetch import SUMMARY_ITEMS, parse_summaries
 from webmail.mail.imap_types import Address, Attachment, FlagUpdate
 from webmail.mail.types import Security, ServerSettings
 
@@ -353,26 +351,3 @@ def test_flag_changes_by_another_connection_wake_idle(dovecot, mail_user, sessio
     assert session.fetch_flags() == [
         FlagUpdate(uid, frozenset({"\\Seen"}), session.fetch_flags()[0].modseq)
     ]
-
-
-def test_bulk_summaries_parse_far_faster_than_imapclient(dovecot, mail_user):
-    dovecot.deliver_many(mail_user, [NON_ASCII, WITH_ATTACHMENT] * 1000)
-    with IMAPClient(dovecot.host, dovecot.imap_port, ssl=False, timeout=30) as client:
-        client.login(mail_user.name, mail_user.password)
-        client.select_folder("INBOX", readonly=True)
-        _, data = client._imap.uid("FETCH", "1:*", f"({SUMMARY_ITEMS})")
-
-    ours = best_of(3, lambda: parse_summaries(data, range(1, 2001)))
-    theirs = best_of(3, lambda: parse_fetch_response(data, True, True))
-
-    assert len(parse_summaries(data, range(1, 2001))) == 2000
-    assert ours * 2 < theirs, f"ours {ours:.3f}s, imapclient {theirs:.3f}s"
-
-
-def best_of(rounds: int, work) -> float:
-    times = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return min(times)
