@@ -78,3 +78,19 @@ def test_htmx_requests_are_sent_there_too(alice_client):
 def test_anonymous_visitors_are_not_concerned(client):
     save_site_settings(require_two_factor=True)
     assert client.get(reverse("account_login")).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_under_asgi_too_a_person_without_it_is_sent_to_set_it_up(client, alice, uvicorn):
+    import http.client
+
+    from django.conf import settings
+
+    save_site_settings(require_two_factor=True)
+    client.force_login(alice)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    connection = http.client.HTTPConnection("127.0.0.1", uvicorn, timeout=20)
+    connection.request("GET", "/", headers={"Host": "localhost", "Cookie": cookie})
+    response = connection.getresponse()
+    assert (response.status, response.getheader("Location")) == (302, reverse("mfa_index"))
+    connection.close()

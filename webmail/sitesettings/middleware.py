@@ -2,10 +2,13 @@
 person (User.must_use_2fa): a signed-in person without it is sent to set it up."""
 
 from allauth.mfa.models import Authenticator
+from asgiref.sync import iscoroutinefunction, sync_to_async
 from django.conf import settings
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.decorators import sync_and_async_middleware
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -35,20 +38,34 @@ def must_set_up_two_factor(user) -> bool:
     return not Authenticator.objects.filter(user=user, type__in=SECOND_FACTORS).exists()
 
 
-class RequireTwoFactorMiddleware:
-    def __init__(self, get_response):
-        self.get_response = get_response
+def redirection(request) -> HttpResponse | None:
+    """Where to send this request instead, or None to let it through."""
+    if request.path.startswith(allowed_prefixes()) or not must_set_up_two_factor(request.user):
+        return None
+    messages.warning(
+        request,
+        _(
+            "This site requires two-factor authentication. Set up an authenticator "
+            "app or a passkey to continue."
+        ),
+    )
+    if getattr(request, "htmx", False):
+        return HttpResponseClientRedirect(reverse("mfa_index"))
+    return redirect("mfa_index")
 
-    def __call__(self, request):
-        if request.path.startswith(allowed_prefixes()) or not must_set_up_two_factor(request.user):
-            return self.get_response(request)
-        messages.warning(
-            request,
-            _(
-                "This site requires two-factor authentication. Set up an authenticator "
-                "app or a passkey to continue."
-            ),
-        )
-        if getattr(request, "htmx", False):
-            return HttpResponseClientRedirect(reverse("mfa_index"))
-        return redirect("mfa_index")
+
+@sync_and_async_middleware
+def require_two_factor_middleware(get_response):
+    # Both flavours, so that under ASGI the event stream is not pushed onto a thread.
+    if iscoroutinefunction(get_response):
+
+        async def async_middleware(request):
+            instead = await sync_to_async(redirection)(request)
+            return instead or await get_response(request)
+
+        return async_middleware
+
+    def middleware(request):
+        return redirection(request) or get_response(request)
+
+    return middleware
