@@ -120,3 +120,16 @@ def test_the_undo_delay_is_the_persons_choice_else_the_sites(alice):
     Preferences.objects.create(user=alice, undo_send_seconds=0)
     alice.refresh_from_db()
     assert undo_send_seconds_for(alice) == 0
+
+
+def test_a_typo_in_the_environments_values_fails_the_system_checks(settings):
+    from webmail.sitesettings.checks import check_initial_site_settings
+
+    assert check_initial_site_settings(None) == []
+    settings.MAIL_HOSTS_BLOCKED = ["10.0.0.0/33"]
+    settings.UNDO_SEND_SECONDS = 7
+    errors = check_initial_site_settings(None)
+    assert sorted(error.msg.split(": ")[1] for error in errors) == [
+        "mail_hosts_blocked",
+        "undo_send_seconds",
+    ]

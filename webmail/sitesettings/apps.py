@@ -8,4 +8,4 @@ class SiteSettingsConfig(AppConfig):
     verbose_name = _("Site settings")
 
     def ready(self):
-        from webmail.sitesettings import signals  # noqa: F401  (cache invalidation)
+        from webmail.sitesettings import checks, signals  # noqa: F401  (registers them)

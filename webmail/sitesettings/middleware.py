@@ -40,7 +40,7 @@ def must_set_up_two_factor(user) -> bool:
 
 def redirection(request) -> HttpResponse | None:
     """Where to send this request instead, or None to let it through."""
-    if request.path.startswith(allowed_prefixes()) or not must_set_up_two_factor(request.user):
+    if not must_set_up_two_factor(request.user) or request.path.startswith(allowed_prefixes()):
         return None
     messages.warning(
         request,
