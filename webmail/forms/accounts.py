@@ -3,6 +3,7 @@ import re
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from webmail.error_messages import describe
 from webmail.mail.netguard import host_is_allowed
@@ -37,6 +38,18 @@ def validate_host(value: str) -> str:
 
 def shortest_interval_minutes() -> int:
     return max(1, math.ceil(site_settings().minimum_sync_interval / 60))
+
+
+def validate_interval_minutes(minutes: int | None) -> None:
+    """The administrator's shortest interval between checks for mail."""
+    shortest = shortest_interval_minutes()
+    if minutes is not None and minutes < shortest:
+        message = ngettext(
+            "This site checks for mail every minute at the most often.",
+            "This site checks for mail every %(minutes)s minutes at the most often.",
+            shortest,
+        )
+        raise forms.ValidationError(message % {"minutes": shortest})
 
 
 class ServerSettingsForm(forms.Form):
@@ -86,12 +99,7 @@ class ServerSettingsForm(forms.Form):
 
     def clean_sync_interval_minutes(self):
         minutes = self.cleaned_data["sync_interval_minutes"]
-        shortest = shortest_interval_minutes()
-        if minutes is not None and minutes < shortest:
-            raise forms.ValidationError(
-                _("This site checks for mail every %(minutes)s minutes at the most often.")
-                % {"minutes": shortest}
-            )
+        validate_interval_minutes(minutes)
         return minutes
 
     def clean_incoming_host(self):

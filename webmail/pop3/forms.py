@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from webmail.forms.accounts import shortest_interval_minutes
+from webmail.forms.accounts import shortest_interval_minutes, validate_interval_minutes
 from webmail.models import MailAccount
 from webmail.pop3.models import Pop3Options
 
@@ -31,12 +31,7 @@ class Pop3OptionsForm(forms.ModelForm):
 
     def clean_fetch_interval_minutes(self):
         minutes = self.cleaned_data["fetch_interval_minutes"]
-        shortest = shortest_interval_minutes()
-        if minutes < shortest:
-            raise forms.ValidationError(
-                _("This site checks for mail every %(minutes)s minutes at the most often.")
-                % {"minutes": shortest}
-            )
+        validate_interval_minutes(minutes)
         return minutes
 
     def clean_delete_after_days(self):
