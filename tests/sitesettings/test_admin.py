@@ -110,3 +110,14 @@ def test_a_saved_change_applies_without_a_restart(staff_client, client):
     assert "Sign Up Closed" not in client.get(reverse("account_signup")).content.decode()
     save_in_admin(staff_client, signup_open=False)
     assert "Sign Up Closed" in client.get(reverse("account_signup")).content.decode()
+
+
+def test_the_preset_a_site_is_locked_to_cannot_be_deleted(staff_client):
+    from tests.sitesettings.conftest import make_preset
+
+    preset = make_preset()
+    save_site_settings(locked_preset=preset)
+    delete = reverse("admin:sitesettings_providerpreset_delete", args=[preset.pk])
+    page = staff_client.post(delete, {"post": "yes"})
+    assert "Cannot delete" in page.content.decode()
+    assert ProviderPreset.objects.filter(pk=preset.pk).exists()

@@ -122,6 +122,12 @@ class ServerSettingsForm(forms.Form):
             )
         return data
 
+    def asks_insecure_consent(self) -> bool:
+        """A locked site asks only when its preset itself is unencrypted."""
+        if self.locked is None:
+            return True
+        return any(server.security.value == "plain" for server in self.locked.servers())
+
     def hidden_server_fields(self):
         """On a locked site the server fields travel unseen (and are checked on POST)."""
         names = ["protocol", *self.SERVER_FIELDS, "incoming_username", "smtp_username"]
