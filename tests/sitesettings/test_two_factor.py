@@ -91,6 +91,7 @@ def test_under_asgi_too_a_person_without_it_is_sent_to_set_it_up(client, alice, 
     cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
     connection = http.client.HTTPConnection("127.0.0.1", uvicorn, timeout=20)
     connection.request("GET", "/", headers={"Host": "localhost", "Cookie": cookie})
-    response = connection.getresponse()
-    assert (response.status, response.getheader("Location")) == (302, reverse("mfa_index"))
+    with connection.getresponse() as response:
+        status, location = response.status, response.getheader("Location")
     connection.close()
+    assert (status, location) == (302, reverse("mfa_index"))
