@@ -173,3 +173,14 @@ def test_a_locked_preset_with_domains_refuses_other_addresses(alice_client, lock
     response = start(alice_client, "someone@elsewhere.example", "secret")
     assert "only connects addresses of its organisation" in response.content.decode()
     assert not MailAccount.objects.exists()
+
+
+def test_the_edit_page_shows_the_accounts_interval(alice_client, alice):
+    account = MailAccount.objects.create(
+        user=alice, email="a@example.org", incoming_host="imap.example.org", incoming_port=993,
+        incoming_security="tls", incoming_username="a", smtp_host="smtp.example.org",
+        smtp_port=465, smtp_security="tls", sync_interval=1800,
+    )  # fmt: skip
+    page = alice_client.get(reverse("webmail:account_edit", args=[account.pk]))
+    assert page.status_code == 200
+    assert page.context["form"]["sync_interval_minutes"].value() == 30

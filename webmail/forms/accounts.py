@@ -8,6 +8,7 @@ from django.utils.translation import ngettext
 from webmail.error_messages import describe
 from webmail.mail.netguard import host_is_allowed
 from webmail.models.accounts import INCOMING_PROTOCOL_CHOICES, SECURITY_CHOICES
+from webmail.services.discovery import address_allowed_by_lock
 from webmail.sitesettings import site_settings
 from webmail.sitesettings.access import locked_preset
 
@@ -24,6 +25,12 @@ class AccountStartForm(forms.Form):
     password = forms.CharField(
         label=_("Password"), strip=False, widget=forms.PasswordInput(render_value=False)
     )
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if not address_allowed_by_lock(email):
+            raise forms.ValidationError(describe("domain_locked"))
+        return email
 
 
 def validate_host(value: str) -> str:

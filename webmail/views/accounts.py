@@ -12,11 +12,7 @@ from webmail.forms.accounts import AccountStartForm, ServerSettingsForm
 from webmail.mail.tls import fingerprint
 from webmail.models import MailAccount
 from webmail.services import accounts as account_service
-from webmail.services.discovery import (
-    address_allowed_by_lock,
-    apply_protocol_choice,
-    propose_settings,
-)
+from webmail.services.discovery import apply_protocol_choice, propose_settings
 from webmail.sitesettings import site_settings
 
 PENDING = "pending_mail_account"
@@ -36,12 +32,6 @@ def account_list(request):
 @login_required
 def account_add(request):
     form = AccountStartForm(request.POST or None)
-    if (
-        form.is_bound
-        and form.is_valid()
-        and not address_allowed_by_lock(form.cleaned_data["email"])
-    ):
-        form.add_error("email", describe("domain_locked"))
     if request.method == "POST" and form.is_valid():
         pending = {
             "email": form.cleaned_data["email"],
