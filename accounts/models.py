@@ -36,6 +36,11 @@ class User(AbstractUser):
     last_name = None
     email = models.EmailField(_("e-mail address"), unique=True)
     display_name = models.CharField(_("display name"), max_length=150, blank=True)
+    must_use_2fa = models.BooleanField(
+        _("must use two-factor authentication"),
+        default=False,
+        help_text=_("Signed in without it, this person is sent to set it up first."),
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []

@@ -26,6 +26,10 @@ MESSAGES = {
     "protocol": _("The server answered in a way Courriel does not understand."),
     "insecure_forbidden": _("This site does not allow unencrypted connections to mail servers."),
     "host_blocked": _("The administrator does not allow connections to this server."),
+    "server_locked": _(
+        "This site connects only to its organisation's mail server: its settings cannot be changed."
+    ),
+    "domain_locked": _("This site only connects addresses of its organisation's domains."),
     "storage_full": _("Your storage space here is full: new mail stays on the server."),
     "local_storage": _("Courriel could not store mail on its own disk. Try again later."),
     "folder_refused": _(

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "webmail",
     "webmail.outbox",
     "webmail.pop3",
+    "webmail.sitesettings",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -64,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "webmail.sitesettings.middleware.require_two_factor_middleware",
 ]
 
 ROOT_URLCONF = "webmail.urls"
@@ -253,7 +255,6 @@ MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 20)
 POP3_STORAGE_LIMIT_BYTES = env_int("POP3_STORAGE_LIMIT_BYTES", 1024**3)
 # Bodies above this size are not fetched for search (they stay readable on demand).
 BODY_INDEX_MAX_BYTES = env_int("BODY_INDEX_MAX_BYTES", 5 * 1024 * 1024)
-# Until the admin's site settings exist (see issue "Settings"), these come from the environment.
 ALLOW_INSECURE_MAIL_CONNECTIONS = env_bool("ALLOW_INSECURE_MAIL_CONNECTIONS", False)
 AUTOCONFIG_ALLOW_PRIVATE = env_bool("AUTOCONFIG_ALLOW_PRIVATE", False)
 # The image proxy never fetches from internal addresses unless this says so (tests).
@@ -261,6 +262,15 @@ IMAGE_PROXY_ALLOW_PRIVATE = env_bool("IMAGE_PROXY_ALLOW_PRIVATE", False)
 AUTOCONFIG_NAMESERVERS = env_list("AUTOCONFIG_NAMESERVERS")  # host:port; default: the system's
 MAIL_HOSTS_ALLOWED = env_list("MAIL_HOSTS_ALLOWED")
 MAIL_HOSTS_BLOCKED = env_list("MAIL_HOSTS_BLOCKED")
+# SIGNUP_OPEN, ALLOW_INSECURE_MAIL_CONNECTIONS, MAIL_HOSTS_*, POP3_STORAGE_LIMIT_BYTES and
+# these are the initial values of the admin's site settings (webmail/sitesettings): once
+# an administrator saves the site settings, the saved record wins.
+REQUIRE_TWO_FACTOR = env_bool("REQUIRE_TWO_FACTOR", False)
+SYNC_INTERVAL_SECONDS = env_int("SYNC_INTERVAL_SECONDS", 300)
+SYNC_INTERVAL_MINIMUM_SECONDS = env_int("SYNC_INTERVAL_MINIMUM_SECONDS", 60)
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
+UNDO_SEND_SECONDS = env_int("UNDO_SEND_SECONDS", 5)
+IMAGE_PROXY_ENABLED = env_bool("IMAGE_PROXY_ENABLED", True)
 
 # --- Internationalisation ---------------------------------------------------
 

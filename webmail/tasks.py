@@ -12,6 +12,7 @@ from webmail.engine import account_sync, actions, folder_admin
 from webmail.mail.errors import ConnectError, MailError, ProtocolError, TemporaryError
 from webmail.mailbox_state import Busy, notify
 from webmail.models import AccountStatus, Folder, MailAccount
+from webmail.sitesettings import site_settings
 
 HEARTBEAT_CACHE_KEY = "beat:last-heartbeat"
 RETRYABLE = (ConnectError, TemporaryError, ProtocolError)
@@ -78,13 +79,14 @@ def sync_folder(folder_id: int) -> None:
 
 def accounts_due(now=None) -> list[int]:
     now = now or timezone.now()
+    site = site_settings()  # the admin's minimum interval beats any shorter one chosen
     candidates = MailAccount.objects.filter(is_active=True, protocol="imap").exclude(
         status=AccountStatus.AUTH_FAILED
     )
     return [
         pk
         for pk, last, interval in candidates.values_list("pk", "last_synced_at", "sync_interval")
-        if last is None or (now - last).total_seconds() >= interval
+        if last is None or (now - last).total_seconds() >= site.sync_interval_for(interval)
     ]
 
 

@@ -1,7 +1,10 @@
 """Mail server settings from an e-mail address alone.
 
-discover() gathers candidates from four sources, in this order of trust:
+discover() gathers candidates from these sources, in this order of trust:
 
+0. "preset": the administrator's own provider presets, passed in by the caller,
+   by domain or MX hosts; trusted like the table, and their hosts may be internal
+   (an organisation's own server);
 1. "provider": the bundled table of common providers (webmail.mail.providers),
    by the address's domain or, for a custom domain, by its MX hosts;
 2. "srv": the domain's SRV records (RFC 6186, RFC 8314 §5.1);
@@ -16,7 +19,7 @@ the others still count.
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -38,7 +41,7 @@ from webmail.mail.types import Protocol, Security
 Fetch = Callable[[str, float], bytes]
 """fetch(url, timeout) -> body; raises on any failure (see netguard.fetch_url)."""
 
-SOURCES = ("provider", "srv", "autoconfig", "guess")
+SOURCES = ("preset", "provider", "srv", "autoconfig", "guess")
 
 # Conventional names on the standard ports: implicit TLS first (RFC 8314 §3), then
 # STARTTLS; a guess never proposes an unencrypted connection.
@@ -138,6 +141,7 @@ def discover(
     fetch: Fetch | None = None,
     allow_private: bool = False,
     timeout: float = 10.0,
+    presets: Sequence[providers.Provider] = (),
 ) -> Discovery:
     """Candidate servers for ``email``, best first within each protocol.
 
@@ -147,17 +151,20 @@ def discover(
     ``resolver`` (default: the system's) and ``fetch`` (default: netguard's
     fetch_url, which refuses internal addresses unless ``allow_private``), all
     within ``timeout`` seconds; guesses complete the list. Candidates pointing
-    at internal addresses are dropped unless ``allow_private``.
+    at internal addresses are dropped unless ``allow_private`` (or they come from
+    one of the administrator's ``presets``, which are looked at before the table).
 
     Raises ValueError when ``email`` is not an address.
     """
     address = parse_address(email)
-    known = providers.provider_for_domain(address.ascii_domain)
+    known = providers.provider_for_domain(address.ascii_domain, presets)
     if known is not None:
-        step = _StepResult("provider", list(known.servers), provider_name=known.name)
+        source = "preset" if known in presets else "provider"
+        step = _StepResult(source, list(known.servers), provider_name=known.name)
         return _assemble(address, [step], allow_private=allow_private)
     deadline = time.monotonic() + timeout
-    steps = _look_up(address, resolver, fetch or _default_fetch(allow_private), deadline)
+    fetch = fetch or _default_fetch(allow_private)
+    steps = _look_up(address, resolver, fetch, deadline, tuple(presets))
     steps.append(_StepResult("guess", guess_templates(address.ascii_domain)))
     return _assemble(address, steps, allow_private=allow_private)
 
@@ -207,8 +214,9 @@ def _look_up(
     resolver: dns.resolver.Resolver | None,
     fetch: Fetch,
     deadline: float,
+    presets: tuple[providers.Provider, ...] = (),
 ) -> list[_StepResult]:
-    jobs, failures = _jobs(address, resolver, fetch, deadline)
+    jobs, failures = _jobs(address, resolver, fetch, deadline, presets)
     pool = ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="autoconfig")
     try:
         futures = [(source, pool.submit(job)) for source, job in jobs]
@@ -224,6 +232,7 @@ def _jobs(
     resolver: dns.resolver.Resolver | None,
     fetch: Fetch,
     deadline: float,
+    presets: tuple[providers.Provider, ...],
 ) -> tuple[list[tuple[str, Callable[[], _StepResult]]], list[_StepResult]]:
     jobs: list[tuple[str, Callable[[], _StepResult]]] = []
     failures = []
@@ -232,7 +241,8 @@ def _jobs(
     except (dns.exception.DNSException, OSError) as error:
         failures.append(_StepResult("dns", failures=[f"no DNS resolver: {error}"]))
     else:
-        jobs.append(("provider", partial(_provider_by_mx, address, resolver, deadline)))
+        by_mx = partial(_provider_by_mx, address, resolver, deadline, presets)
+        jobs.append(("provider", by_mx))
         jobs.append(("srv", partial(_srv, address, resolver, deadline)))
     for url in autoconfig_urls(address):
         jobs.append(("autoconfig", partial(_autoconfig, url, fetch, deadline)))
@@ -249,16 +259,20 @@ def _outcome(source: str, future: Future[_StepResult], deadline: float) -> _Step
 
 
 def _provider_by_mx(
-    address: EmailAddress, resolver: dns.resolver.Resolver, deadline: float
+    address: EmailAddress,
+    resolver: dns.resolver.Resolver,
+    deadline: float,
+    presets: tuple[providers.Provider, ...] = (),
 ) -> _StepResult:
     try:
         mx_hosts = dns_srv.lookup_mx(resolver, address.ascii_domain, lifetime=_remaining(deadline))
     except dns.exception.DNSException as error:
         return _StepResult("provider", failures=[f"MX lookup: {dns_srv.describe(error)}"])
-    provider = providers.provider_for_mx(mx_hosts)
+    provider = providers.provider_for_mx(mx_hosts, presets)
     if provider is None:
         return _StepResult("provider")
-    return _StepResult("provider", list(provider.servers), provider_name=provider.name)
+    source = "preset" if provider in presets else "provider"
+    return _StepResult(source, list(provider.servers), provider_name=provider.name)
 
 
 def _srv(address: EmailAddress, resolver: dns.resolver.Resolver, deadline: float) -> _StepResult:
@@ -294,7 +308,9 @@ def _assemble(address: EmailAddress, steps: list[_StepResult], *, allow_private:
     for step in steps:
         for template in step.templates:
             candidate = _candidate(template, address, step.source)
-            problem = _problem(candidate, allow_private=allow_private)
+            # The administrator's presets may name the organisation's internal server.
+            trusted = allow_private or step.source == "preset"
+            problem = _problem(candidate, allow_private=trusted)
             if problem:
                 failures.append(StepFailure(step.source, problem))
                 continue

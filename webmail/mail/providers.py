@@ -174,23 +174,30 @@ PROVIDERS: tuple[Provider, ...] = (
 _BY_DOMAIN = {domain: provider for provider in PROVIDERS for domain in provider.domains}
 
 
-def provider_for_domain(domain: str) -> Provider | None:
-    """The provider that owns this e-mail domain, if the table knows it."""
-    return _BY_DOMAIN.get(domain.strip().rstrip(".").lower())
+def provider_for_domain(domain: str, presets: Iterable[Provider] = ()) -> Provider | None:
+    """The provider that owns this e-mail domain: the administrator's ``presets``
+    first, then the bundled table."""
+    name = domain.strip().rstrip(".").lower()
+    for preset in presets:
+        if name in preset.domains:
+            return preset
+    return _BY_DOMAIN.get(name)
 
 
-def provider_for_mx(mx_hosts: Iterable[str]) -> Provider | None:
+def provider_for_mx(mx_hosts: Iterable[str], presets: Iterable[Provider] = ()) -> Provider | None:
     """The provider hosting a custom domain, judged by its MX hosts (most preferred
-    first): the first host that matches a provider's patterns decides."""
+    first): the first host that matches a provider's patterns decides; the
+    administrator's ``presets`` before the bundled table."""
+    table = (*presets, *PROVIDERS)
     for host in mx_hosts:
-        provider = _provider_for_mx_host(host.strip().rstrip(".").lower())
+        provider = _provider_for_mx_host(host.strip().rstrip(".").lower(), table)
         if provider is not None:
             return provider
     return None
 
 
-def _provider_for_mx_host(host: str) -> Provider | None:
-    for provider in PROVIDERS:
+def _provider_for_mx_host(host: str, table: Iterable[Provider]) -> Provider | None:
+    for provider in table:
         if any(fnmatchcase(host, pattern) for pattern in provider.mx_patterns):
             return provider
     return None

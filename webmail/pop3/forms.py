@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from webmail.forms.accounts import shortest_interval_minutes, validate_interval_minutes
 from webmail.models import MailAccount
 from webmail.pop3.models import Pop3Options
 
@@ -26,6 +27,12 @@ class Pop3OptionsForm(forms.ModelForm):
         self.fields["delete_after_days"].min_value = 1
         self.fields["delete_after_days"].widget.attrs["min"] = 1
         self.initial.setdefault("fetch_interval_minutes", max(1, account.sync_interval // 60))
+        self.fields["fetch_interval_minutes"].widget.attrs["min"] = shortest_interval_minutes()
+
+    def clean_fetch_interval_minutes(self):
+        minutes = self.cleaned_data["fetch_interval_minutes"]
+        validate_interval_minutes(minutes)
+        return minutes
 
     def clean_delete_after_days(self):
         days = self.cleaned_data["delete_after_days"]

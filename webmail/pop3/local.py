@@ -3,7 +3,6 @@ raw messages, and the per-person storage limit."""
 
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, Q, Sum
 
@@ -12,8 +11,8 @@ from webmail.models import Folder, MailAccount, Message, SpecialUse
 from webmail.models.messages import BodyState
 from webmail.pop3 import bulk_copy
 from webmail.pop3.headers import MessageFields
+from webmail.sitesettings import site_settings
 
-DEFAULT_STORAGE_LIMIT_BYTES = 1024**3
 LOCAL_FOLDERS = [
     ("INBOX", SpecialUse.INBOX),
     ("Sent", SpecialUse.SENT),
@@ -98,7 +97,8 @@ def refresh_counts(folder: Folder, user_id: int) -> None:
 
 
 def storage_limit() -> int:
-    return getattr(settings, "POP3_STORAGE_LIMIT_BYTES", DEFAULT_STORAGE_LIMIT_BYTES)
+    """Octets each person may keep here: the admin's site settings decide."""
+    return site_settings().storage_limit_bytes
 
 
 def storage_used(user) -> int:

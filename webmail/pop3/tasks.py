@@ -11,6 +11,7 @@ from django.utils import timezone
 from webmail.mail.errors import ConnectError, TemporaryError
 from webmail.models import AccountStatus, MailAccount
 from webmail.pop3 import engine
+from webmail.sitesettings import site_settings
 
 BODIES_PER_TASK = 500
 QUEUED_SECONDS = 15 * 60
@@ -55,6 +56,7 @@ def pop3_accounts_due(now=None) -> list[int]:
     """Active POP3 accounts whose fetch interval has passed since the last attempt,
     and that no server asked to leave alone for now."""
     now = now or timezone.now()
+    site = site_settings()  # the admin's minimum interval beats any shorter one chosen
     candidates = (
         MailAccount.objects.filter(is_active=True, protocol="pop3")
         .exclude(status=AccountStatus.AUTH_FAILED)
@@ -65,7 +67,7 @@ def pop3_accounts_due(now=None) -> list[int]:
         pk
         for pk, last, interval, retry_after in candidates
         if (retry_after is None or retry_after <= now)
-        and (last is None or (now - last).total_seconds() >= interval)
+        and (last is None or (now - last).total_seconds() >= site.sync_interval_for(interval))
     ]
 
 

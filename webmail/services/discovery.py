@@ -1,11 +1,15 @@
 """Turning an e-mail address into server settings a person can confirm."""
 
+import dataclasses
+
 import dns.resolver
 from django.conf import settings
 
 from webmail.mail import autoconfig
 from webmail.mail.autoconfig import ServerCandidate
 from webmail.mail.types import Protocol
+from webmail.sitesettings import provider_presets
+from webmail.sitesettings.access import locked_preset
 
 DISCOVERY_TIMEOUT = 8.0
 
@@ -20,6 +24,24 @@ def resolver() -> dns.resolver.Resolver | None:
     custom.port = int(port or 53)
     custom.lifetime = DISCOVERY_TIMEOUT
     return custom
+
+
+def presets_for(email: str) -> list:
+    """The administrator's presets, consulted before the bundled table. A site
+    locked to one preset uses it for every address, and looks nothing up."""
+    locked = locked_preset()
+    if locked is not None:
+        domain = email.rpartition("@")[2].strip().rstrip(".").lower()
+        return [dataclasses.replace(locked.as_provider(), domains=(domain,))]
+    return [preset.as_provider() for preset in provider_presets()]
+
+
+def address_allowed_by_lock(email: str) -> bool:
+    """A locked site whose preset lists domains takes addresses of those domains only."""
+    locked = locked_preset()
+    if locked is None or not locked.domain_list():
+        return True
+    return email.rpartition("@")[2].strip().rstrip(".").lower() in locked.domain_list()
 
 
 def as_fields(prefix: str, candidate: ServerCandidate) -> dict:
@@ -42,6 +64,7 @@ def propose_settings(email: str) -> dict | None:
             resolver=resolver(),
             allow_private=settings.AUTOCONFIG_ALLOW_PRIVATE,
             timeout=DISCOVERY_TIMEOUT,
+            presets=presets_for(email),
         )
     except ValueError:
         return None

@@ -10,6 +10,7 @@ from webmail.mail.mime import ParsedMessage
 from webmail.mail.plaintext import plain_to_html
 from webmail.mail.sanitize import SafeHtml, sanitize_html
 from webmail.models import Message, TrustedSender
+from webmail.sitesettings import site_settings
 
 # The body iframe is sandboxed into an opaque origin, so the browser sends no
 # session cookie with the images it asks for: those URLs carry their own signed,
@@ -41,6 +42,10 @@ def unsign_inline_part(token: str) -> tuple[int, str]:
 
 
 def shows_images(message: Message, asked: bool) -> bool:
+    """Remote images go through the proxy; with the proxy switched off by the
+    administrator, they are never shown, whatever was asked or trusted."""
+    if not site_settings().image_proxy_enabled:
+        return False
     if asked:
         return True
     return TrustedSender.objects.filter(

@@ -13,6 +13,7 @@ from webmail.mail.tls import fingerprint
 from webmail.models import MailAccount
 from webmail.services import accounts as account_service
 from webmail.services.discovery import apply_protocol_choice, propose_settings
+from webmail.sitesettings import site_settings
 
 PENDING = "pending_mail_account"
 
@@ -75,7 +76,10 @@ def try_to_create(request, form: ServerSettingsForm):
         return render_settings(request, form, pending)
     password = form.cleaned_data["password"] or credentials.decrypt(pending["password"])
     account = MailAccount(
-        user=request.user, email=pending["email"], display_name=pending["display_name"]
+        user=request.user,
+        email=pending["email"],
+        display_name=pending["display_name"],
+        sync_interval=site_settings().default_sync_interval,
     )
     report = check_and_fill(account, form, password, pending.get("certificates", {}))
     if not report.ok:
@@ -114,6 +118,8 @@ def check_and_fill(account, form, password, certificates) -> account_service.Che
     account.smtp_host, account.smtp_port = outgoing.host, outgoing.port
     account.smtp_security, account.smtp_username = outgoing.security, outgoing.username
     account.incoming_pinned_certificate, account.smtp_pinned_certificate = incoming_pin, smtp_pin
+    if data.get("sync_interval_minutes"):
+        account.sync_interval = data["sync_interval_minutes"] * 60
     return report
 
 
@@ -160,7 +166,12 @@ def account_edit(request, pk: int):
     state = request.session.setdefault(f"edit_mail_account_{pk}", {})
     if request.method != "POST":
         state.clear()
-        initial = {field: getattr(account, field) for field in ServerSettingsForm.base_fields}
+        initial = {
+            field: getattr(account, field)
+            for field in ServerSettingsForm.base_fields
+            if hasattr(account, field)
+        }
+        initial["sync_interval_minutes"] = max(1, account.sync_interval // 60)
         return render_settings(request, ServerSettingsForm(initial=initial), state, account)
     form = ServerSettingsForm(data=request.POST)
     if not form.is_valid():

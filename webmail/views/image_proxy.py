@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from webmail.mail.errors import MailError
 from webmail.mail.netguard import fetch_url
 from webmail.services.rendering import unsign_proxy_url
+from webmail.sitesettings import site_settings
 from webmail.views.message import FILE_CSP, INLINE_IMAGES
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
@@ -20,6 +21,9 @@ FETCH_TIMEOUT = 10.0
 @require_GET
 @csp_override(FILE_CSP)
 def image_proxy(request):
+    if not site_settings().image_proxy_enabled:
+        # Switched off by the administrator: even links signed before stop working.
+        raise Http404
     # No session here (the iframe is sandboxed): the signed token is the permission.
     try:
         url = unsign_proxy_url(request.GET.get("u", ""))

@@ -19,6 +19,7 @@ from webmail.mail.mime import parse_for_display, part_payload, safe_filename
 from webmail.models import Message, TrustedSender
 from webmail.services.reading import MessageGone, load_raw, set_flags
 from webmail.services.rendering import safe_body, shows_images, unsign_inline_part
+from webmail.sitesettings import site_settings
 
 PREVIEWABLE = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"}
 INLINE_IMAGES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
@@ -82,6 +83,7 @@ def message_view(request, pk: int):
         ),
         "blocked_remote": body.blocked_remote,
         "images": images,
+        "images_allowed": site_settings().image_proxy_enabled,
     }
     return render(request, "webmail/message.html", context)
 
