@@ -63,7 +63,7 @@ class UserAdmin(DjangoUserAdmin):
         "two_factor",
         "last_login",
     ]
-    list_filter = ["is_active", "is_staff", "is_superuser", TwoFactorFilter]
+    list_filter = ["is_active", "is_staff", "is_superuser", "must_use_2fa", TwoFactorFilter]
     search_fields = ["email", "display_name"]
     readonly_fields = ["last_login", "date_joined", "two_factor_methods", "storage"]
     fieldsets = [
@@ -73,7 +73,7 @@ class UserAdmin(DjangoUserAdmin):
             _("Permissions"),
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
         ),
-        (_("Two-factor authentication"), {"fields": ["two_factor_methods"]}),
+        (_("Two-factor authentication"), {"fields": ["must_use_2fa", "two_factor_methods"]}),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     mail_fieldsets = [(_("Mail storage"), {"fields": ["storage"]})]

@@ -106,3 +106,16 @@ def test_staff_can_be_given_single_permissions(client, charlie, alice):
     page = client.get(reverse("admin:accounts_user_change", args=[alice.pk])).content.decode()
     assert 'name="user_permissions"' in page
     assert f'value="{view_accounts.pk}"' in page
+
+
+def test_staff_can_require_two_factor_for_one_person(client, charlie, alice):
+    client.force_login(charlie)
+    page = client.get(reverse("admin:accounts_user_change", args=[alice.pk])).content.decode()
+    assert 'name="must_use_2fa"' in page
+    alice.must_use_2fa = True  # what ticking the box saves
+    alice.save()
+    listed = client.get(reverse("admin:accounts_user_changelist"), {"must_use_2fa__exact": "1"})
+    assert "alice@example.org" in listed.content.decode()
+    client.force_login(alice)
+    response = client.get(reverse("webmail:home"))
+    assert response.status_code == 302 and response.url == reverse("mfa_index")

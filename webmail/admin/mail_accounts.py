@@ -1,7 +1,6 @@
 """Mail accounts in the admin: list, replace passwords, sync now, rebuild, disable."""
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.db import transaction
 from django.urls import path
@@ -15,6 +14,7 @@ from webmail.error_messages import describe
 from webmail.forms.accounts import validate_host
 from webmail.models import AccountStatus, MailAccount
 from webmail.pop3 import tasks as pop3_tasks
+from webmail.sitesettings import site_settings
 
 SERVER_FIELDS = ["incoming_host", "incoming_port", "incoming_security", "incoming_username"]
 SMTP_FIELDS = ["smtp_host", "smtp_port", "smtp_security", "smtp_username"]
@@ -58,7 +58,7 @@ class MailAccountForm(forms.ModelForm):
         data = super().clean()
         changed = {"incoming_security", "smtp_security"} & set(self.changed_data)
         plain = any(data.get(name) == "plain" for name in changed)
-        if plain and not settings.ALLOW_INSECURE_MAIL_CONNECTIONS:
+        if plain and not site_settings().allow_insecure_connections:
             raise forms.ValidationError(describe("insecure_forbidden"))
         return data
 
