@@ -27,6 +27,7 @@ webmail_patterns = [
     path("mail-accounts/add/cancel/", accounts.account_add_cancel, name="account_add_cancel"),
     path("mail-accounts/<int:pk>/", accounts.account_edit, name="account_edit"),
     path("mail-accounts/<int:pk>/remove/", accounts.account_delete, name="account_delete"),
+    path("settings/", include("webmail.settings_urls")),
 ]
 
 urlpatterns = [
@@ -35,5 +36,6 @@ urlpatterns = [
     path("pop3/", include("webmail.pop3.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("language/", include("webmail.language_urls")),
     path("admin/", admin.site.urls),
 ]

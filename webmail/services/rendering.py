@@ -10,6 +10,7 @@ from webmail.mail.mime import ParsedMessage
 from webmail.mail.plaintext import plain_to_html
 from webmail.mail.sanitize import SafeHtml, sanitize_html
 from webmail.models import Message, TrustedSender
+from webmail.models.preferences import Preferences, RemoteContent
 
 # The body iframe is sandboxed into an opaque origin, so the browser sends no
 # session cookie with the images it asks for: those URLs carry their own signed,
@@ -41,6 +42,15 @@ def unsign_inline_part(token: str) -> tuple[int, str]:
 
 
 def shows_images(message: Message, asked: bool) -> bool:
+    """The owner's policy first: never (not even when asked), always, or ask
+    (shown when asked, or for a sender they trust)."""
+    policy = (
+        Preferences.objects.filter(user_id=message.account.user_id)
+        .values_list("remote_content", flat=True)
+        .first()
+    )
+    if policy in (RemoteContent.NEVER, RemoteContent.ALWAYS):
+        return policy == RemoteContent.ALWAYS
     if asked:
         return True
     return TrustedSender.objects.filter(
