@@ -10,10 +10,14 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import PASSWORD, clear_cache_namespace
+from webmail.sessions_list.agents import short_device_name
 from webmail.sessions_list.models import SignedInSession
 
 pytestmark = pytest.mark.django_db
-PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile Safari"
+PHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1"
+)
 LAPTOP = "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"
 
 
@@ -130,3 +134,26 @@ def test_a_password_change_drops_the_other_devices_from_the_list(alice):
     page = laptop.get(reverse("webmail:settings_security")).content.decode()
     assert PHONE not in page  # ...and the list no longer shows it
     assert LAPTOP in page
+
+
+@pytest.mark.parametrize(
+    ("user_agent", "expected"),
+    [
+        (PHONE, ("Safari", "iPhone")),
+        (LAPTOP, ("Firefox", "Linux")),
+        (
+            "Mozilla/5.0 (Linux; Android 15) Chrome/140.0 Mobile Safari/537.36",
+            ("Chrome", "Android"),
+        ),
+        ("Mozilla/5.0 (Windows NT 10.0) Chrome/140.0 Safari/537.36 Edg/140.0", ("Edge", "Windows")),
+        ("curl/8.0", ("", "")),
+    ],
+)
+def test_devices_get_a_short_readable_name(user_agent, expected):
+    assert short_device_name(user_agent) == expected
+
+
+def test_the_list_names_devices_readably(alice):
+    laptop = signed_in(alice, LAPTOP)
+    page = laptop.get(reverse("webmail:settings_security")).content.decode()
+    assert "Firefox on Linux" in page

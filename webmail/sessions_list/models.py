@@ -3,6 +3,8 @@ from django.contrib.sessions.models import Session
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from webmail.sessions_list.agents import short_device_name
+
 
 class SignedInSession(models.Model):
     """What a person needs to recognise one of their signed-in devices.
@@ -27,3 +29,11 @@ class SignedInSession(models.Model):
 
     def __str__(self):
         return f"{self.user} on {self.user_agent[:40]}"
+
+    @property
+    def browser(self) -> str:
+        return short_device_name(self.user_agent)[0]
+
+    @property
+    def system(self) -> str:
+        return short_device_name(self.user_agent)[1]
