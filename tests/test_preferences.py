@@ -256,7 +256,7 @@ def test_the_sync_interval_is_editable_by_the_owner_only(client, alice, bob):
 
 
 def test_the_message_page_shows_its_date_in_the_persons_time_zone(alice_client, alice):
-    raw = b"From: a@example.org\r\nSubject: Late\r\nDate: Thu, 01 Jan 2026 23:30:00 +0000\r\n\r\nHi\r\n"
+    raw = b"From: a@example.org\r\nDate: Thu, 01 Jan 2026 23:30:00 +0000\r\n\r\nHi\r\n"
     message = add_message(alice, raw=raw, when="2026-01-01T23:30Z")
     prefer(alice, time_zone="Asia/Tokyo")
     page = alice_client.get(reverse("webmail:message", args=[message.pk])).content.decode()

@@ -51,15 +51,15 @@ def _first_time_this_minute(key: str) -> bool:
         return False
 
 
-def note_activity(request) -> None:
+def note_activity(request, user) -> None:
     """At most one write a minute per device: a cache key throttles it."""
     key = request.session.session_key
     if not key or not _first_time_this_minute(key):
         return
     fields = describe_request(request)
-    updated = SignedInSession.objects.filter(session_id=key, user=request.user).update(**fields)
+    updated = SignedInSession.objects.filter(session_id=key, user=user).update(**fields)
     if not updated:  # signed in before this was recorded, or the key was cycled
-        record_sign_in(request, request.user)
+        record_sign_in(request, user)
 
 
 def is_live(row: SignedInSession, user, now) -> bool:
