@@ -54,7 +54,8 @@ def test_the_list_shows_each_device_and_which_one_is_this(alice):
 def test_sign_out_everywhere_else_signs_the_other_browser_out_for_real(alice):
     laptop, phone = signed_in(alice, LAPTOP), signed_in(alice, PHONE)
     assert is_signed_in(phone)
-    laptop.post(reverse("webmail:sign_out_other_sessions"))
+    page = laptop.post(reverse("webmail:sign_out_other_sessions"), follow=True)
+    assert "Signed out everywhere else (1 device)." in page.content.decode()
     assert not is_signed_in(phone)
     assert is_signed_in(laptop)
     assert list(SignedInSession.objects.values_list("user_agent", flat=True)) == [LAPTOP]

@@ -11,6 +11,8 @@ from webmail.models.preferences import Preferences
 
 SECTIONS = ["/settings/", "/settings/accounts/", "/settings/privacy/", "/settings/security/"]
 SECTIONS += ["/settings/storage/"]
+# The page background (--bg) of each theme.
+DARK_BACKGROUND, LIGHT_BACKGROUND = "rgb(17, 20, 24)", "rgb(246, 247, 249)"
 
 
 def scrolls_sideways(page: Page) -> bool:
@@ -51,7 +53,7 @@ def test_saving_the_profile_applies_it(signed_in_page: Page, site, alice, consol
     expect(page.get_by_text("Your settings are saved.")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("data-theme", "dark")
     background = page.evaluate("getComputedStyle(document.body).backgroundColor")
-    assert background == "rgb(17, 20, 24)"  # the dark theme's --bg, whatever the device says
+    assert background == DARK_BACKGROUND
     preferences = Preferences.objects.get(user=alice)
     assert (preferences.time_zone, preferences.messages_per_page) == ("Europe/Paris", 25)
     assert not scrolls_sideways(page)
@@ -83,3 +85,22 @@ def test_the_privacy_choice_is_saved(signed_in_page: Page, site, alice, policy, 
     expect(page.get_by_text("Your settings are saved.")).to_be_visible()
     assert Preferences.objects.get(user=alice).remote_content == policy
     assert console_errors == []
+
+
+@pytest.mark.parametrize(
+    ("device_scheme", "theme", "expected"),
+    [
+        ("dark", "light", LIGHT_BACKGROUND),  # the chosen theme wins over the device's
+        ("light", "dark", DARK_BACKGROUND),
+        ("dark", "system", DARK_BACKGROUND),  # "same as my device" follows it
+        ("light", "system", LIGHT_BACKGROUND),
+    ],
+)
+def test_the_theme_overrides_the_device_unless_it_follows_it(
+    signed_in_page: Page, site, alice, device_scheme, theme, expected
+):
+    Preferences.objects.create(user=alice, theme=theme)
+    page = signed_in_page
+    page.emulate_media(color_scheme=device_scheme)
+    page.goto(f"{site}/settings/")
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == expected

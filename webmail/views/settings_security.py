@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from webmail.sessions_list import services as sessions
@@ -38,7 +39,10 @@ def sign_out_session(request, pk: int):
 @require_POST
 def sign_out_other_sessions(request):
     count = sessions.sign_out_everywhere_else(request.user, request.session.session_key)
-    messages.success(
-        request, _("Signed out everywhere else (%(count)s devices).") % {"count": count}
+    text = ngettext(
+        "Signed out everywhere else (%(count)s device).",
+        "Signed out everywhere else (%(count)s devices).",
+        count,
     )
+    messages.success(request, text % {"count": count})
     return redirect("webmail:settings_security")
