@@ -261,3 +261,12 @@ def test_the_message_page_shows_its_date_in_the_persons_time_zone(alice_client, 
     prefer(alice, time_zone="Asia/Tokyo")
     page = alice_client.get(reverse("webmail:message", args=[message.pk])).content.decode()
     assert "Jan. 2, 2026, 8:30 a.m." in page
+
+
+def test_a_refused_form_does_not_change_the_page_it_is_shown_on(alice_client, alice):
+    prefer(alice, theme="light")
+    response = alice_client.post(
+        reverse("webmail:settings"), {**PROFILE, "theme": "dark", "messages_per_page": "7"}
+    )
+    assert response.status_code == 200
+    assert 'data-theme="light"' in response.content.decode()

@@ -13,8 +13,13 @@ from webmail.engine.quota import WARN_FROM_PERCENT, stored_quota
 from webmail.error_messages import describe
 from webmail.forms.settings import PrivacyForm, ProfileForm, SyncIntervalForm
 from webmail.models import MailAccount, TrustedSender
-from webmail.models.preferences import Preferences, preferences_for
+from webmail.models.preferences import Preferences
 from webmail.pop3 import services as pop3_services
+
+
+def editable_preferences(user) -> Preferences:
+    """A copy of its own: a refused form must not change what this page applies."""
+    return Preferences.objects.filter(user=user).first() or Preferences(user=user)
 
 
 def render_section(request, section: str, context: dict):
@@ -23,9 +28,8 @@ def render_section(request, section: str, context: dict):
 
 @login_required
 def profile(request):
-    form = ProfileForm(
-        request.POST or None, instance=preferences_for(request.user), user=request.user
-    )
+    preferences = editable_preferences(request.user)
+    form = ProfileForm(request.POST or None, instance=preferences, user=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Your settings are saved."))
@@ -73,7 +77,7 @@ def sync_interval(request, pk: int):
 
 @login_required
 def privacy(request):
-    preferences = preferences_for(request.user)
+    preferences = editable_preferences(request.user)
     form = PrivacyForm(request.POST or None, instance=preferences, user=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
