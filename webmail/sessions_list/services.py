@@ -92,7 +92,11 @@ def unrecorded_sessions_of(user, now) -> list[str]:
     unrecorded = Session.objects.filter(expire_date__gt=now).exclude(
         pk__in=SignedInSession.objects.values("session_id")
     )
-    return [s.pk for s in unrecorded if s.get_decoded().get(SESSION_KEY) == str(user.pk)]
+    return [
+        session.pk
+        for session in unrecorded.iterator(chunk_size=500)
+        if session.get_decoded().get(SESSION_KEY) == str(user.pk)
+    ]
 
 
 def sign_out_everywhere_else(user, current_key: str | None) -> int:
