@@ -35,6 +35,7 @@ webmail_patterns = [
     path("mail-accounts/<int:pk>/folders/", folder_admin.manage_folders, name="manage_folders"),
     path("folder/<int:pk>/rename/", folder_admin.rename_folder, name="rename_folder"),
     path("folder/<int:pk>/delete/", folder_admin.delete_folder, name="delete_folder"),
+    path("settings/", include("webmail.settings_urls")),
 ]
 
 urlpatterns = [
@@ -43,5 +44,6 @@ urlpatterns = [
     path("pop3/", include("webmail.pop3.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("language/", include("webmail.language_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from webmail.engine.bodies import index_bodies
 from webmail.engine.imap_sync import discard_index, sync_folder, sync_folder_list, sync_order
+from webmail.engine.quota import record_quota
 from webmail.mail.errors import AuthError, MailError
 from webmail.mail.imap import ImapSession, open_imap
 from webmail.mailbox_state import Busy, bump_changes, exclusive, store_account_status
@@ -68,6 +69,7 @@ def sync_account(account: MailAccount) -> None:
         for folder in sync_folder_list(account, session):
             if folder.selectable:
                 sync_folder_locked(folder, session)
+        record_quota(account.pk, session)
 
     try:
         with exclusive(f"sync-account:{account.pk}"):

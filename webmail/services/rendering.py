@@ -10,6 +10,7 @@ from webmail.mail.mime import ParsedMessage
 from webmail.mail.plaintext import plain_to_html
 from webmail.mail.sanitize import SafeHtml, sanitize_html
 from webmail.models import Message, TrustedSender
+from webmail.models.preferences import Preferences, RemoteContent
 from webmail.sitesettings import site_settings
 
 # The body iframe is sandboxed into an opaque origin, so the browser sends no
@@ -43,9 +44,18 @@ def unsign_inline_part(token: str) -> tuple[int, str]:
 
 def shows_images(message: Message, asked: bool) -> bool:
     """Remote images go through the proxy; with the proxy switched off by the
-    administrator, they are never shown, whatever was asked or trusted."""
+    administrator, they are never shown, whatever was asked or trusted. Then the
+    owner's policy: never (not even when asked), always, or ask (shown when
+    asked, or for a sender they trust)."""
     if not site_settings().image_proxy_enabled:
         return False
+    policy = (
+        Preferences.objects.filter(user_id=message.account.user_id)
+        .values_list("remote_content", flat=True)
+        .first()
+    )
+    if policy in (RemoteContent.NEVER, RemoteContent.ALWAYS):
+        return policy == RemoteContent.ALWAYS
     if asked:
         return True
     return TrustedSender.objects.filter(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from webmail.models import Folder, MailAccount, Message
+from webmail.models.preferences import preferences_for
 from webmail.services.actions import ACTIONS, NoSuchFolder, act_on_messages
 from webmail.services.search import search_messages
 from webmail.views.mailbox import folders_with_counts
@@ -30,7 +31,7 @@ LIST_FIELDS = [
 ]  # fmt: skip
 
 
-def page_of(messages, before: str | None):
+def page_of(messages, before: str | None, size: int = PAGE_SIZE):
     """Keyset pagination (date, id), cheap on any page of a 100,000-message folder."""
     messages = messages.only(*LIST_FIELDS).order_by("-internal_date", "-id")
     if before:
@@ -42,14 +43,15 @@ def page_of(messages, before: str | None):
             )
         except ValueError:
             raise Http404 from None
-    rows = list(messages[: PAGE_SIZE + 1])
-    older = rows[PAGE_SIZE - 1] if len(rows) > PAGE_SIZE else None
+    rows = list(messages[: size + 1])
+    older = rows[size - 1] if len(rows) > size else None
     cursor = f"{older.internal_date.isoformat()}_{older.id}" if older else None
-    return rows[:PAGE_SIZE], cursor
+    return rows[:size], cursor
 
 
 def render_list(request, title: str, messages, **context):
-    rows, cursor = page_of(messages, request.GET.get("before"))
+    size = preferences_for(request.user).messages_per_page
+    rows, cursor = page_of(messages, request.GET.get("before"), size)
     context |= {"title": title, "messages_list": rows, "older_cursor": cursor, "today": now()}
     # Live updates need a streaming (ASGI) server: see views/events.py.
     context["live_updates"] = isinstance(request, ASGIRequest)

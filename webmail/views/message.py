@@ -17,6 +17,7 @@ from webmail.mail.archive import zip_of
 from webmail.mail.errors import MailError
 from webmail.mail.mime import parse_for_display, part_payload, safe_filename
 from webmail.models import Message, TrustedSender
+from webmail.models.preferences import preferences_for
 from webmail.services.reading import MessageGone, load_raw, set_flags
 from webmail.services.rendering import safe_body, shows_images, unsign_inline_part
 from webmail.sitesettings import site_settings
@@ -71,7 +72,8 @@ def message_view(request, pk: int):
     parsed = parse_for_display(raw)
     images = shows_images(message, request.GET.get("images") == "1")
     body = safe_body(message, parsed, images=images)
-    if not message.is_seen:
+    preferences = preferences_for(request.user)
+    if not message.is_seen and preferences.mark_read_on_open:
         set_flags([message], seen=True)
     context = {
         "message": message,
@@ -81,7 +83,8 @@ def message_view(request, pk: int):
         "move_targets": message.account.folders.filter(selectable=True).exclude(
             pk=message.folder_id
         ),
-        "blocked_remote": body.blocked_remote,
+        # "Never" means no offer to show them either.
+        "blocked_remote": body.blocked_remote and preferences.remote_content != "never",
         "images": images,
         "images_allowed": site_settings().image_proxy_enabled,
     }

@@ -1,0 +1,29 @@
+"""/settings/…: a person's own settings (included in the webmail namespace)."""
+
+from django.urls import path
+
+from webmail.views import settings_page, settings_security
+
+urlpatterns = [
+    path("", settings_page.profile, name="settings"),
+    path("accounts/", settings_page.accounts, name="settings_accounts"),
+    path("accounts/<int:pk>/interval/", settings_page.sync_interval, name="settings_sync_interval"),
+    path("privacy/", settings_page.privacy, name="settings_privacy"),
+    path(
+        "privacy/trusted/<int:pk>/remove/",
+        settings_page.remove_trusted_sender,
+        name="remove_trusted_sender",
+    ),
+    path("security/", settings_security.security, name="settings_security"),
+    path(
+        "security/sessions/<int:pk>/sign-out/",
+        settings_security.sign_out_session,
+        name="sign_out_session",
+    ),
+    path(
+        "security/sessions/sign-out-others/",
+        settings_security.sign_out_other_sessions,
+        name="sign_out_other_sessions",
+    ),
+    path("storage/", settings_page.storage, name="settings_storage"),
+]
