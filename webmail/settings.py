@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "webmail",
     "webmail.outbox",
     "webmail.pop3",
+    "webmail.compose",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
