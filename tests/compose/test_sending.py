@@ -107,9 +107,8 @@ def test_a_reply_is_sent_threaded_filed_in_sent_and_its_draft_removed(
     compose_tasks.mirror_draft(draft.pk)
     assert len(folder_messages(other_device, "Drafts")) == 1
 
-    sent = alice_client.post(
-        reverse("compose:edit", args=[draft.pk]), {**fields(draft, body_html=body), "action": "send"}
-    )
+    values = {**fields(draft, body_html=body), "action": "send"}
+    sent = alice_client.post(reverse("compose:edit", args=[draft.pk]), values)
     assert sent.status_code == 302 and sent.url == reverse("compose:sent", args=[draft.pk])
     outbox = OutboxMessage.objects.get(user=imap_sender.user)
     engine.deliver(outbox.pk)
@@ -196,7 +195,8 @@ def test_a_scheduled_message_waits_and_can_be_rescheduled_from_the_outbox(
     outbox = OutboxMessage.objects.get(user=alice)
     assert outbox.is_scheduled and outbox.send_at.year == 2099
 
-    alice_client.post(reverse("outbox:reschedule", args=[outbox.pk]), {"send_at": "2099-03-04T08:00"})
+    later = {"send_at": "2099-03-04T08:00"}
+    alice_client.post(reverse("outbox:reschedule", args=[outbox.pk]), later)
     outbox.refresh_from_db()
     assert (outbox.send_at.month, outbox.send_at.day) == (3, 4)
 

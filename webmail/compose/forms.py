@@ -35,7 +35,9 @@ class ComposeForm(forms.Form):
     @classmethod
     def initial_for(cls, draft: Draft, sender_key: str) -> dict:
         fields = ("to", "cc", "bcc", "subject", "format", "body_html", "body_text")
-        return {"sender": sender_key, **{name: getattr(draft, name) for name in fields}}
+        initial = {name: getattr(draft, name) for name in fields}
+        initial["body_html"] = clean_written_html(draft.body_html)  # stored before a cleanup
+        return {"sender": sender_key, **initial}
 
     def draft_fields(self, draft: Draft) -> dict:
         """The cleaned values as Draft fields; the sender's account must be the draft's

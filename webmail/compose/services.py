@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -91,7 +92,7 @@ def attach_files(draft: Draft, files) -> AttachResult:
     for upload in files:
         name = safe_filename(upload.name or "", "attachment")
         if used + upload.size > limit:
-            result.refused.append(too_large_sentence(name, upload.size, limit, used))
+            result.refused.append(too_large_sentence(name, upload.size, limit))
             continue
         content = b"".join(upload.chunks())
         result.added.append(
@@ -109,10 +110,8 @@ def attach_files(draft: Draft, files) -> AttachResult:
     return result
 
 
-def too_large_sentence(name: str, size: int, limit: int, used: int) -> str:
-    from django.template.defaultfilters import filesizeformat
-
-    if used:
+def too_large_sentence(name: str, size: int, limit: int) -> str:
+    if size <= limit:
         return _(
             "“%(name)s” (%(size)s) was not attached: with the files already attached, the "
             "message would exceed the limit of %(limit)s. Send it in another message or "
@@ -176,8 +175,6 @@ def send_draft(draft: Draft, *, send_at: datetime | None = None) -> OutboxMessag
 def _check_server_size(draft: Draft, size: int) -> None:
     server = limits.known_smtp_size(draft.account_id)
     if server and size > server:
-        from django.template.defaultfilters import filesizeformat
-
         raise SendRefused(
             _(
                 "The message is %(size)s, but the outgoing server accepts at most %(limit)s. "
