@@ -12,6 +12,10 @@ from webmail.models import preferences_for
 
 
 class ScheduleForm(forms.Form):
+    # On the compose page the field sits in a closed <details> of the Send form: a
+    # browser-side "required" would block plain Send. The server still requires it.
+    use_required_attribute = False
+
     send_at = forms.DateTimeField(
         label=_("Send on"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
