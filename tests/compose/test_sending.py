@@ -59,11 +59,13 @@ def test_autosave_keeps_one_draft_in_drafts_replacing_the_previous_version(
     assert compose_tasks.mirror_draft(draft.pk) is True
     assert [m["Subject"] for m in folder_messages(other_device, "Drafts")] == ["First try"]
 
-    alice_client.post(url, fields(draft, to="bob@example.net", subject="Second try"))
+    second = fields(draft, to="bob@example.net", bcc="carol@example.net", subject="Second try")
+    alice_client.post(url, second)
     compose_tasks.mirror_draft(draft.pk)
 
     [copy] = folder_messages(other_device, "Drafts")
     assert copy["Subject"] == "Second try" and copy["To"] == "bob@example.net"
+    assert copy["Bcc"] == "carol@example.net"
     assert compose_tasks.mirror_draft(draft.pk) is False  # nothing new: no APPEND
 
 
@@ -248,3 +250,49 @@ def test_a_draft_from_the_drafts_folder_reopens_and_replaces_itself(
     )
     compose_tasks.mirror_draft(draft.pk)
     assert [m["Subject"] for m in folder_messages(other_device, "Drafts")] == ["Now finished"]
+
+
+def test_deleting_a_draft_removes_its_copy_from_drafts(
+    alice_client, imap_sender, other_device, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(compose_tasks.delete_draft_copy, "delay", compose_tasks.delete_draft_copy)
+    draft = new_draft(alice_client)
+    alice_client.post(reverse("compose:autosave", args=[draft.pk]), fields(draft, subject="Bin"))
+    compose_tasks.mirror_draft(draft.pk)
+    assert len(folder_messages(other_device, "Drafts")) == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(reverse("compose:discard", args=[draft.pk]))
+
+    assert folder_messages(other_device, "Drafts") == []
+    assert not Draft.objects.filter(pk=draft.pk).exists()
+
+
+def test_a_message_cancelled_from_the_outbox_comes_back_to_the_drafts(alice_client, imap_sender):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    draft = new_draft(alice_client)
+    draft.to, draft.subject = "bob@example.net", "Next week"
+    draft.save()
+    outbox = services.send_draft(draft, send_at=timezone.now() + timedelta(days=7))
+
+    alice_client.post(reverse("outbox:cancel", args=[outbox.pk]))
+    page = alice_client.get(reverse("compose:drafts")).content.decode()
+
+    assert "Next week" in page
+    draft.refresh_from_db()
+    assert draft.state == DraftState.EDITING and draft.outbox is None
+
+
+def test_undo_once_the_message_has_gone_says_so(alice_client, imap_sender, smtp):
+    draft = new_draft(alice_client)
+    values = {**fields(draft, to="bob@example.net", subject="Gone"), "action": "send"}
+    alice_client.post(reverse("compose:edit", args=[draft.pk]), values)
+    engine.deliver(OutboxMessage.objects.get(user=imap_sender.user).pk)
+
+    response = alice_client.post(reverse("compose:undo", args=[draft.pk]), follow=True)
+
+    assert "Too late: the message has already gone." in response.content.decode()
+    assert len(smtp.messages) == 1

@@ -252,3 +252,27 @@ def test_the_message_page_offers_reply_and_forward(alice_client, alice_account):
                      'data-shortcut="forward"'):  # fmt: skip
         assert shortcut in page
     assert "Continue editing" not in page
+
+
+def test_forward_as_attachment_carries_the_whole_original(alice, alice_account):
+    from webmail.compose.building import build_draft_message
+    from webmail.compose.starting import forward_draft
+
+    message = local_message(alice_account, ORIGINAL)
+    draft = forward_draft(alice, message, as_attachment=True)
+    [attachment] = draft.attachments.all()
+    assert attachment.filename == "Re: Lunch on Friday.eml"
+    assert bytes(attachment.content) == ORIGINAL
+    draft.to = "erin@example.net"
+    assert ORIGINAL.split(b"\r\n")[0] not in build_draft_message(draft)  # base64, as a file
+
+
+def test_edit_as_new_copies_the_content_without_the_thread(alice, alice_account):
+    from webmail.compose.starting import reopened_draft
+
+    message = local_message(alice_account, ORIGINAL)
+    draft = reopened_draft(alice, message, as_new=True)
+    assert draft.subject == "Re: Lunch on Friday" and "at noon" in draft.body_html
+    assert "onclick" not in draft.body_html and "<script" not in draft.body_html
+    assert draft.in_reply_to == "" and draft.server_uid is None
+    assert [a.filename for a in draft.attachments.all()] == ["menu.txt"]

@@ -4,7 +4,14 @@ from dataclasses import dataclass
 
 from webmail.compose.models import Draft
 from webmail.compose.senders import draft_sender
-from webmail.mail.compose import MESSAGE_ID, Attachment, Mailbox, build_message, make_message_id
+from webmail.mail.compose import (
+    MESSAGE_ID,
+    Attachment,
+    Mailbox,
+    build_message,
+    envelope_recipients,
+    make_message_id,
+)
 from webmail.mail.reply import html_to_plain, parse_addresses
 from webmail.mail.written_html import clean_written_html
 from webmail.models.preferences import ComposeFormat
@@ -61,6 +68,16 @@ def build_draft_message(draft: Draft, *, message_id: str | None = None, lenient=
         in_reply_to=in_reply_to,
         references=references,
     )
+
+
+def draft_copy(draft: Draft) -> bytes:
+    """The version filed in Drafts: lenient about unfinished addresses, and with a Bcc
+    header (bare addresses) so that reopening it elsewhere keeps the blind copies."""
+    raw = build_draft_message(draft, message_id=draft.message_id, lenient=True)
+    bcc = [m.address for m in _usable(recipients_of(draft).bcc, True)]
+    if not bcc:
+        return raw
+    return b"Bcc: " + ", ".join(envelope_recipients(bcc)).encode("ascii") + b"\r\n" + raw
 
 
 def _usable(mailboxes: list[Mailbox], lenient: bool) -> list[Mailbox]:

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from django.core.cache import cache
 
 from webmail import tasks
-from webmail.compose.building import build_draft_message
+from webmail.compose.building import draft_copy
 from webmail.compose.models import Draft
 from webmail.mail.errors import MailError
 from webmail.mail.imap import ImapSession, open_imap
@@ -51,7 +51,7 @@ def mirror_draft(draft_id: int) -> bool:
     with draft_lock(draft_id):
         draft.refresh_from_db()
         version = draft.version
-        raw = build_draft_message(draft, message_id=draft.message_id, lenient=True)
+        raw = draft_copy(draft)
         try:
             with open_imap(draft.account.incoming_settings()) as session:
                 folder = drafts_folder(draft.account, session)

@@ -29,6 +29,7 @@ def get_draft_for_user(request, pk: int) -> Draft:
 
 @login_required
 def compose_new(request):
+    services.settle_drafts(request.user)
     accounts = MailAccount.objects.filter(user=request.user)
     account = accounts.filter(pk=request.GET.get("account") or 0).first() or accounts.first()
     if account is None:
