@@ -270,7 +270,44 @@
         }
       }
       error.hidden = true;
-      form.requestSubmit(button);
+      send();
+    }
+
+    // Upload with a progress bar; the server answers where to go next (the page
+    // again, with the new list and any refusal said in words).
+    function send() {
+      const progress = document.getElementById("compose-progress");
+      const data = new FormData(form);
+      data.set("action", "attach");
+      const request = new XMLHttpRequest();
+      request.open("POST", form.getAttribute("action"));
+      request.setRequestHeader("X-Upload", "progress");
+      request.upload.addEventListener("progress", (event) => {
+        if (event.lengthComputable) progress.value = (100 * event.loaded) / event.total;
+      });
+      request.addEventListener("load", () => {
+        let next = null;
+        try {
+          next = JSON.parse(request.responseText).next;
+        } catch (problem) {
+          next = null;
+        }
+        if (!next) {
+          form.requestSubmit(button);
+          return;
+        }
+        // The same page with only a new #fragment would not load again: reload it.
+        const url = new URL(next, window.location.href);
+        if (url.pathname !== window.location.pathname) {
+          window.location.assign(url);
+          return;
+        }
+        window.history.replaceState(null, "", url);
+        window.location.reload();
+      });
+      request.addEventListener("error", () => form.requestSubmit(button));
+      progress.hidden = false;
+      request.send(data);
     }
 
     input.addEventListener("change", () => {

@@ -46,8 +46,9 @@ def known_contact(sender, media):
 
 
 def test_a_message_is_written_with_the_editor_sent_undone_and_sent_again(
-    signed_in_page: Page, site, alice, known_contact, smtp, console_errors
+    signed_in_page: Page, site, alice, known_contact, smtp, console_errors, settings
 ):
+    settings.COMPOSE_ATTACHMENT_MAX_BYTES = 5000
     Preferences.objects.create(user=alice, undo_send_seconds=30)
     page = signed_in_page
     page.goto(f"{site}/compose/")
@@ -65,6 +66,14 @@ def test_a_message_is_written_with_the_editor_sent_undone_and_sent_again(
     draft = Draft.objects.get(user=alice)
     assert draft.subject == "Plans" and "Carl" in draft.body_html
 
+    files = page.locator("#compose-files")
+    files.set_input_files([{"name": "big.bin", "mimeType": "application/octet-stream",
+                            "buffer": b"x" * 9000}])  # fmt: skip
+    expect(page.locator("#compose-file-error")).to_contain_text("too large to attach: big.bin")
+    files.set_input_files([{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"hi"}])
+    expect(page.locator(".attachments__list")).to_contain_text("notes.txt")
+    expect(page.locator("#compose-editor")).to_contain_text("Hello Carl")
+
     page.get_by_role("button", name="Send", exact=True).click()
     expect(page.get_by_role("heading", name="Sent")).to_be_visible()
     page.get_by_role("button", name="Undo").click()
@@ -79,6 +88,8 @@ def test_a_message_is_written_with_the_editor_sent_undone_and_sent_again(
     [received] = smtp.messages
     html = received.parsed().get_body(("html",)).get_content()
     assert "<b>Carl</b>" in html and received.rcpt_tos == ("carl@example.net",)
+    [attachment] = received.parsed().iter_attachments()
+    assert attachment.get_filename() == "notes.txt"
     assert console_errors == []
 
 

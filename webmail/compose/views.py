@@ -91,7 +91,6 @@ def render_compose(request, draft, form, schedule_form, status=200):
         "attachments": draft.attachments.defer("content"),
         "attachment_limit": limits.attachments_limit_for(draft.account_id),
         "attachments_used": sum(draft.attachments.values_list("size", flat=True)),
-        "signatures": {s.key: s.signature for s in senders_for(request.user)},
     }
     return render(request, "compose/compose.html", context, status=status)
 
@@ -122,7 +121,10 @@ def attach(request, draft: Draft):
     result = services.attach_files(draft, request.FILES.getlist("files"))
     for sentence in result.refused:
         messages.error(request, sentence)
-    return redirect(reverse("compose:edit", args=[draft.pk]) + "#attachments")
+    page = reverse("compose:edit", args=[draft.pk]) + "#attachments"
+    if request.headers.get("X-Upload") == "progress":  # the page's script follows itself
+        return JsonResponse({"next": page})
+    return redirect(page)
 
 
 def send(request, draft: Draft, send_at):
