@@ -82,6 +82,31 @@
     return sync;
   }
 
+  // -- signature follows the From -------------------------------------------------------
+
+  function setUpSignatures(form, sync) {
+    const data = document.getElementById("compose-signatures");
+    const sender = form.querySelector("[name=sender]");
+    const editor = document.getElementById("compose-editor");
+    const plain = form.querySelector("textarea[name=body_text]");
+    if (!data || !sender) return;
+    const signatures = JSON.parse(data.textContent);
+    let previous = sender.value;
+    const swap = (text, old, fresh, blank) => {
+      if (old && text.includes(old)) return text.replace(old, fresh);
+      if (!old && fresh) return text.startsWith(blank) ? blank + fresh + text.slice(blank.length) : fresh + text;
+      return text;
+    };
+    sender.addEventListener("change", () => {
+      const old = signatures[previous] || { text: "", html: "" };
+      const fresh = signatures[sender.value] || { text: "", html: "" };
+      previous = sender.value;
+      if (editor) editor.innerHTML = swap(editor.innerHTML, old.html, fresh.html, "<p><br></p>");
+      plain.value = swap(plain.value, old.text, fresh.text, "\n\n");
+      sync();
+    });
+  }
+
   // -- autosave -------------------------------------------------------------------------
 
   function setUpAutosave(form, sync) {
@@ -355,6 +380,7 @@
     let changed = () => {};
     const sync = setUpEditor(form, () => changed());
     changed = setUpAutosave(form, sync);
+    setUpSignatures(form, sync);
     setUpSuggestions(form);
     setUpAttachments(form);
   });

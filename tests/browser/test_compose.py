@@ -114,3 +114,21 @@ def test_a_reply_starts_with_the_r_shortcut_from_the_message_page(
     assert b"In-Reply-To: <lunch-2@example.net>" in raw
     assert b"Noon it is." in raw
     assert console_errors == []
+
+
+def test_the_signature_follows_the_chosen_identity(
+    signed_in_page: Page, site, sender, console_errors
+):
+    from webmail.compose.models import Identity
+
+    work = Identity.objects.create(account=sender, email="al@work.example",
+                                   signature="Cheers from work")  # fmt: skip
+    page = signed_in_page
+    page.goto(f"{site}/compose/")
+    editor = page.locator("#compose-editor")
+    expect(editor).not_to_contain_text("Cheers from work")
+    page.get_by_label("From").select_option(f"identity-{work.pk}")
+    expect(editor).to_contain_text("Cheers from work")
+    page.get_by_label("From").select_option(f"account-{sender.pk}")
+    expect(editor).not_to_contain_text("Cheers from work")
+    assert console_errors == []

@@ -47,15 +47,23 @@ def new_draft(
     return draft
 
 
+def signature_block(signature: str) -> dict:
+    """The signature as it appears in each format ("-- " line first, RFC 3676 4.3);
+    the page's script swaps it when the person picks another From."""
+    if not signature.strip():
+        return {"text": "", "html": ""}
+    text = f"-- \n{signature.strip()}"
+    return {"text": text, "html": text_to_html(text)}
+
+
 def set_body(draft: Draft, signature: str, quoted_html: str = "", quoted_text: str = "") -> None:
     """The signature goes above the quote (a reply is read top-down)."""
-    signature_text = f"-- \n{signature.strip()}" if signature.strip() else ""
+    block = signature_block(signature)
     if draft.format == ComposeFormat.PLAIN:
-        parts = [part for part in (signature_text, quoted_text) if part]
+        parts = [part for part in (block["text"], quoted_text) if part]
         draft.body_text = "\n\n" + "\n\n".join(parts) if parts else ""
     else:
-        draft.body_html = "<p><br></p>" + (text_to_html(signature_text) if signature_text else "")
-        draft.body_html += quoted_html
+        draft.body_html = "<p><br></p>" + block["html"] + quoted_html
 
 
 def original_of(parsed: ParsedMessage) -> Original:

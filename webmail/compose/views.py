@@ -91,6 +91,10 @@ def render_compose(request, draft, form, schedule_form, status=200):
         "attachments": draft.attachments.defer("content"),
         "attachment_limit": limits.attachments_limit_for(draft.account_id),
         "attachments_used": sum(draft.attachments.values_list("size", flat=True)),
+        "signatures": {
+            sender.key: starting.signature_block(sender.signature)
+            for sender in senders_for(request.user)
+        },
     }
     return render(request, "compose/compose.html", context, status=status)
 
