@@ -296,3 +296,18 @@ def test_undo_once_the_message_has_gone_says_so(alice_client, imap_sender, smtp)
 
     assert "Too late: the message has already gone." in response.content.decode()
     assert len(smtp.messages) == 1
+
+
+def test_a_message_the_server_refuses_becomes_a_draft_again(alice_client, imap_sender, smtp):
+    smtp.refuse_recipient("nobody@example.net", 550, "5.1.1 No such user")
+    draft = new_draft(alice_client)
+    values = {**fields(draft, to="nobody@example.net", subject="Bounce"), "action": "send"}
+    alice_client.post(reverse("compose:edit", args=[draft.pk]), values)
+    outbox = OutboxMessage.objects.get(user=imap_sender.user)
+    engine.deliver(outbox.pk)
+    assert OutboxMessage.objects.get(pk=outbox.pk).state == State.FAILED
+
+    assert services.follow_up(draft.pk) == "back"
+
+    draft.refresh_from_db()
+    assert draft.state == DraftState.EDITING and draft.subject == "Bounce"

@@ -51,7 +51,11 @@ def mirror_draft(draft_id: int) -> bool:
     with draft_lock(draft_id):
         draft.refresh_from_db()
         version = draft.version
-        raw = draft_copy(draft)
+        try:
+            raw = draft_copy(draft)
+        except ValueError as error:  # e.g. a line break forced into a header: never filed
+            Draft.objects.filter(pk=draft_id).update(server_error=f"unbuildable: {error}")
+            return False
         try:
             with open_imap(draft.account.incoming_settings()) as session:
                 folder = drafts_folder(draft.account, session)

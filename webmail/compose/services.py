@@ -206,9 +206,9 @@ def undo_send(draft: Draft) -> bool:
 
 
 def follow_up(draft_id: int) -> str:
-    """After the outbox is done with a draft's message: on success mark the original
-    \\Answered or $Forwarded and delete the draft (here and in Drafts). Returns
-    "waiting" while the message is still in the outbox."""
+    """After the outbox is done with a draft's message: once sent (or maybe sent) mark
+    the original \\Answered or $Forwarded and delete the draft, here and in Drafts;
+    cancelled or failed, it is a draft again. "waiting" while still in the outbox."""
     draft = Draft.objects.select_related("account", "outbox", "original__folder").filter(
         pk=draft_id, state=DraftState.QUEUED
     ).first()  # fmt: skip
@@ -217,7 +217,9 @@ def follow_up(draft_id: int) -> str:
     state = draft.outbox.state if draft.outbox else State.CANCELLED
     if state in (State.QUEUED, State.SENDING):
         return "waiting"
-    if state == State.CANCELLED:
+    if state in (State.CANCELLED, State.FAILED):
+        # Taken back, or refused by the server: the draft is the person's to edit again
+        # (its copy in Drafts was never removed).
         Draft.objects.filter(pk=draft.pk).update(state=DraftState.EDITING, outbox=None)
         return "back"
     if state in (State.SENT, State.MAYBE_SENT) and draft.original:
