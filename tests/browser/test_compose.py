@@ -132,3 +132,11 @@ def test_the_signature_follows_the_chosen_identity(
     page.get_by_label("From").select_option(f"account-{sender.pk}")
     expect(editor).not_to_contain_text("Cheers from work")
     assert console_errors == []
+
+
+def test_c_opens_a_new_message(signed_in_page: Page, site, sender, console_errors):
+    page = signed_in_page
+    page.goto(f"{site}/mail-accounts/")
+    page.keyboard.press("c")
+    expect(page.get_by_role("heading", name="New message")).to_be_visible()
+    assert console_errors == []

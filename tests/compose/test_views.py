@@ -276,3 +276,18 @@ def test_edit_as_new_copies_the_content_without_the_thread(alice, alice_account)
     assert "onclick" not in draft.body_html and "<script" not in draft.body_html
     assert draft.in_reply_to == "" and draft.server_uid is None
     assert [a.filename for a in draft.attachments.all()] == ["menu.txt"]
+
+
+def test_a_stranger_cannot_reschedule_alices_message(bob_client, alice_draft):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from webmail.compose.services import send_draft
+
+    when = timezone.now() + timedelta(days=2)
+    outbox = send_draft(alice_draft, send_at=when)
+    response = bob_client.post(reverse("outbox:reschedule", args=[outbox.pk]),
+                               {"send_at": "2099-01-01T10:00"})  # fmt: skip
+    assert response.status_code == 404
+    assert OutboxMessage.objects.get(pk=outbox.pk).send_at == when
