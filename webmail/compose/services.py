@@ -224,11 +224,21 @@ def follow_up(draft_id: int) -> str:
         return "back"
     if state in (State.SENT, State.MAYBE_SENT) and draft.original:
         mark_original(draft.original, draft.kind)
-    from webmail.compose.mirror import remove_server_copy
-
-    remove_server_copy(draft)
+    _remove_server_copy(draft)
     draft.delete()
     return "done"
+
+
+def _remove_server_copy(draft: Draft) -> None:
+    from webmail.compose.mirror import remove_server_copy
+    from webmail.mail.errors import ConnectError, MailError, TemporaryError
+
+    try:
+        remove_server_copy(draft)
+    except (ConnectError, TemporaryError):
+        raise  # the task tries again later
+    except MailError as error:  # refused for good: a stale copy in Drafts, nothing worse
+        logger.warning("compose: draft %s left in Drafts: %s", draft.pk, error)
 
 
 def seconds_until_due(draft_id: int, minimum: int, maximum: int = 3600) -> int:
