@@ -63,7 +63,7 @@ def _forget_server_copy(draft: Draft, account_id: int) -> None:
     if draft.server_uid is None:
         return
     coordinates = (account_id, draft.server_folder, draft.server_uidvalidity, draft.server_uid)
-    transaction.on_commit(lambda: _quietly(delete_draft_copy.delay, *coordinates))
+    transaction.on_commit(lambda: enqueue_quietly(delete_draft_copy.delay, *coordinates))
     draft.server_uid = draft.server_uidvalidity = None
     draft.server_folder, draft.server_version = "", 0
 
@@ -72,10 +72,10 @@ def _mirror_on_commit(draft: Draft) -> None:
     if draft.account.protocol == "imap":
         from webmail.compose.tasks import mirror_draft
 
-        transaction.on_commit(lambda: _quietly(mirror_draft.delay, draft.pk))
+        transaction.on_commit(lambda: enqueue_quietly(mirror_draft.delay, draft.pk))
 
 
-def _quietly(send, *arguments) -> None:
+def enqueue_quietly(send, *arguments) -> None:
     # With the broker briefly down, the draft is safe here all the same.
     try:
         send(*arguments)
@@ -190,7 +190,7 @@ def _follow_up_later(draft_id: int, queued: OutboxMessage) -> None:
     from webmail.compose.tasks import follow_up_sent
 
     wait = max((queued.send_after - timezone.now()).total_seconds(), 0) + 5
-    _quietly(lambda pk: follow_up_sent.apply_async((pk,), countdown=wait), draft_id)
+    enqueue_quietly(lambda pk: follow_up_sent.apply_async((pk,), countdown=wait), draft_id)
 
 
 def undo_send(draft: Draft) -> bool:
@@ -287,4 +287,4 @@ def settle_drafts(user) -> None:
         if server_uid is None:
             follow_up(draft_id)
         else:
-            _quietly(follow_up_sent.delay, draft_id)
+            enqueue_quietly(follow_up_sent.delay, draft_id)

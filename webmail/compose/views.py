@@ -81,7 +81,7 @@ def compose_edit(request, pk: int):
     return render_compose(request, draft, form, ScheduleForm(user=request.user))
 
 
-def render_compose(request, draft, form, schedule_form, status=200):
+def render_compose(request, draft, form, schedule_form):
     learn_smtp_size(draft.account_id)
     context = {
         "draft": draft,
@@ -96,14 +96,14 @@ def render_compose(request, draft, form, schedule_form, status=200):
             for sender in senders_for(request.user)
         },
     }
-    return render(request, "compose/compose.html", context, status=status)
+    return render(request, "compose/compose.html", context)
 
 
 def learn_smtp_size(account_id: int) -> None:
     if not limits.smtp_size_is_known(account_id):
         from webmail.compose.tasks import learn_smtp_size as task
 
-        services._quietly(task.delay, account_id)
+        services.enqueue_quietly(task.delay, account_id)
 
 
 def act(request, draft: Draft):
