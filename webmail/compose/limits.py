@@ -25,8 +25,8 @@ def known_smtp_size(account_id: int) -> int | None:
     return value or None
 
 
-def remember_smtp_size(account_id: int, size: int | None) -> None:
-    cache.set(smtp_size_key(account_id), size or 0, timeout=SMTP_SIZE_SECONDS)
+def remember_smtp_size(account_id: int, size: int | None, seconds: int = SMTP_SIZE_SECONDS) -> None:
+    cache.set(smtp_size_key(account_id), size or 0, timeout=seconds)
 
 
 def smtp_size_is_known(account_id: int) -> bool:

@@ -16,6 +16,7 @@ RETRIES = {
     "time_limit": 90,
 }
 WAIT_SECONDS = 15
+UNKNOWN_SIZE_SECONDS = 3600
 
 
 @shared_task(**RETRIES)
@@ -48,6 +49,8 @@ def learn_smtp_size(account_id: int) -> int | None:
     try:
         size = check_smtp_login(account.smtp_settings()).size_limit
     except MailError:
-        return None  # unknown: the outbox will report a refusal in plain words
+        # Unknown for now (asked again in an hour): the outbox reports a refusal in words.
+        limits.remember_smtp_size(account_id, None, seconds=UNKNOWN_SIZE_SECONDS)
+        return None
     limits.remember_smtp_size(account_id, size)
     return size
