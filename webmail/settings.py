@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "webmail.pop3",
     "webmail.sitesettings",
     "webmail.sessions_list",
+    "webmail.compose",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -42,6 +42,7 @@ urlpatterns = [
     path("", include((webmail_patterns, "webmail"))),
     path("outbox/", include("webmail.outbox.urls")),
     path("pop3/", include("webmail.pop3.urls")),
+    path("compose/", include("webmail.compose.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("language/", include("webmail.language_urls")),

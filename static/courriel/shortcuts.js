@@ -44,6 +44,11 @@
     if (item) item.querySelector(".message-list__link").click();
   }
 
+  function follow(name) {
+    const link = document.querySelector(`a[data-shortcut="${name}"]`);
+    if (link) link.click();
+  }
+
   const actions = {
     j: () => move(1),
     k: () => move(-1),
@@ -53,6 +58,10 @@
     e: () => submitAction("archive"),
     "#": () => submitAction("delete"),
     s: () => submitAction("flag"),
+    r: () => follow("reply"),
+    a: () => follow("reply_all"),
+    f: () => follow("forward"),
+    c: () => follow("compose"),
     "/": () => document.getElementById("search-box")?.focus(),
     "?": () => {
       const help = document.getElementById("shortcuts-help");

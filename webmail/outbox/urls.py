@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:pk>/resend/", views.outbox_resend, name="resend"),
     path("<int:pk>/dismiss/", views.outbox_dismiss, name="dismiss"),
     path("<int:pk>/cancel/", views.outbox_cancel, name="cancel"),
+    path("<int:pk>/reschedule/", views.outbox_reschedule, name="reschedule"),
 ]

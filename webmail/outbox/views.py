@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from webmail.outbox import services
+from webmail.outbox.forms import ScheduleForm
 from webmail.outbox.models import OutboxMessage, RecipientStatus, State
 from webmail.outbox.reasons import message_reason, recipient_reason
 
@@ -85,6 +86,20 @@ def outbox_dismiss(request, pk: int):
 @require_POST
 def outbox_cancel(request, pk: int):
     return act(request, pk, services.cancel_scheduled, _("The message will not be sent."))
+
+
+@login_required
+@require_POST
+def outbox_reschedule(request, pk: int):
+    get_outbox_message_for_user(request, pk)  # strangers: 404 before anything else
+    form = ScheduleForm(request.POST, user=request.user)
+    if not form.is_valid():
+        for error in form.errors.get("send_at", []):
+            messages.error(request, error)
+        return redirect("outbox:list")
+    when = form.cleaned_data["send_at"]
+    return act(request, pk, lambda pk: services.reschedule(pk, when),
+               _("The message will be sent at the new time."))  # fmt: skip
 
 
 def act(request, pk: int, service, done: str):
