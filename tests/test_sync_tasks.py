@@ -39,6 +39,22 @@ def test_accounts_are_due_once_their_interval_has_passed(alice):
     assert sorted(tasks.accounts_due(now)) == sorted([never.pk, stale.pk])
 
 
+def test_a_deactivated_persons_accounts_are_left_alone(alice, bob):
+    from webmail.engine.listener import watched_folders
+    from webmail.models import Folder
+    from webmail.pop3.tasks import pop3_accounts_due
+
+    imap = make_account(alice, "a@example.org")
+    make_account(alice, "p@example.org", protocol="pop3")
+    Folder.objects.create(account=imap, name="INBOX", special_use="inbox", watch=True)
+    alice.is_active = False
+    alice.save()
+    make_account(bob, "b@example.org")
+    assert [a.user for a in MailAccount.objects.filter(pk__in=tasks.accounts_due())] == [bob]
+    assert pop3_accounts_due() == []
+    assert watched_folders() == []
+
+
 def test_the_dispatcher_queues_each_due_account_only_once(alice, sync_queue):
     make_account(alice, "a@example.org")
     assert tasks.dispatch_due_syncs() == 1

@@ -80,9 +80,9 @@ def sync_folder(folder_id: int) -> None:
 def accounts_due(now=None) -> list[int]:
     now = now or timezone.now()
     site = site_settings()  # the admin's minimum interval beats any shorter one chosen
-    candidates = MailAccount.objects.filter(is_active=True, protocol="imap").exclude(
-        status=AccountStatus.AUTH_FAILED
-    )
+    candidates = MailAccount.objects.filter(
+        is_active=True, user__is_active=True, protocol="imap"
+    ).exclude(status=AccountStatus.AUTH_FAILED)
     return [
         pk
         for pk, last, interval in candidates.values_list("pk", "last_synced_at", "sync_interval")

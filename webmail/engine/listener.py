@@ -29,6 +29,7 @@ def watched_folders(shard: int = 0, shards: int = 1) -> list[Folder]:
         watch=True,
         selectable=True,
         account__is_active=True,
+        account__user__is_active=True,  # a deactivated person's mail is left alone
         account__protocol="imap",
     )
     folders = folders.exclude(account__status=AccountStatus.AUTH_FAILED)

@@ -58,7 +58,7 @@ def pop3_accounts_due(now=None) -> list[int]:
     now = now or timezone.now()
     site = site_settings()  # the admin's minimum interval beats any shorter one chosen
     candidates = (
-        MailAccount.objects.filter(is_active=True, protocol="pop3")
+        MailAccount.objects.filter(is_active=True, user__is_active=True, protocol="pop3")
         .exclude(status=AccountStatus.AUTH_FAILED)
         .annotate(last=Coalesce(F("pop3_options__last_attempt_at"), F("last_synced_at")))
         .values_list("pk", "last", "sync_interval", "pop3_options__retry_after")
