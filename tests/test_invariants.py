@@ -13,7 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC_URL_NAMES = {"webmail:health"}
-POST_ONLY_URL_NAMES = {"webmail:account_add_cancel", "webmail:act"}
+POST_ONLY_URL_NAMES = {"webmail:account_add_cancel", "webmail:act", "webmail:list_mode"}
 # Reached from the sandboxed body iframe, which sends no session: a signed token
 # in the URL is the permission (tests/test_reading_views.py).
 TOKEN_URL_NAMES = {"webmail:image_proxy"}

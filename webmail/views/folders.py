@@ -13,8 +13,15 @@ from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from webmail.models import Folder, MailAccount, Message
+from webmail.models import Folder, MailAccount, Message, preferences_for
+from webmail.models.preferences import ListMode
 from webmail.services.actions import ACTIONS, NoSuchFolder, act_on_messages
+from webmail.services.conversations import (
+    BINS,
+    messages_of_conversations,
+    newest_of_each_conversation,
+    summarize,
+)
 from webmail.services.search import search_messages
 from webmail.views.mailbox import folders_with_counts
 
@@ -26,7 +33,7 @@ UNIFIED = {
 }
 LIST_FIELDS = [
     "subject", "from_name", "from_email", "preview", "internal_date", "is_seen",
-    "is_flagged", "has_attachments", "folder_id", "account_id",
+    "is_flagged", "has_attachments", "folder_id", "account_id", "thread_id",
 ]  # fmt: skip
 
 
@@ -48,9 +55,19 @@ def page_of(messages, before: str | None):
     return rows[:PAGE_SIZE], cursor
 
 
-def render_list(request, title: str, messages, **context):
-    rows, cursor = page_of(messages, request.GET.get("before"))
+def render_list(request, title: str, messages, *, scope: str = "", **context):
+    """A page of ``messages``; one row per conversation in that mode (lists with a
+    ``scope``, which bulk actions on a conversation stay within)."""
+    by_conversation = (
+        bool(scope) and preferences_for(request.user).list_mode == ListMode.CONVERSATIONS
+    )
+    listed = newest_of_each_conversation(messages) if by_conversation else messages
+    rows, cursor = page_of(listed, request.GET.get("before"))
+    if by_conversation:
+        folder = context.get("folder")
+        summarize(request.user, rows, in_bin=bool(folder and folder.special_use in BINS))
     context |= {"title": title, "messages_list": rows, "older_cursor": cursor, "today": now()}
+    context |= {"by_conversation": by_conversation, "scope": scope}
     # Live updates need a streaming (ASGI) server: see views/events.py.
     context["live_updates"] = isinstance(request, ASGIRequest)
     context["accounts"] = accounts = folders_with_counts(request.user)
@@ -67,7 +84,9 @@ def render_list(request, title: str, messages, **context):
 def folder_view(request, pk: int):
     folder = get_object_or_404(Folder, pk=pk, account__user=request.user)
     title = folder.get_special_use_display() if folder.special_use else folder.name
-    return render_list(request, title, folder.messages.all(), folder=folder)
+    return render_list(
+        request, title, folder.messages.all(), folder=folder, scope=f"folder:{folder.pk}"
+    )
 
 
 @login_required
@@ -76,7 +95,7 @@ def unified_view(request, kind: str):
         raise Http404
     title, condition = UNIFIED[kind]
     messages = Message.objects.filter(condition, account__user=request.user)
-    return render_list(request, str(title), messages, unified=kind)
+    return render_list(request, str(title), messages, unified=kind, scope=f"unified:{kind}")
 
 
 @login_required
@@ -95,6 +114,10 @@ def act(request):
     if action not in ACTIONS:
         return HttpResponseBadRequest("unknown action")
     ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
+    threads = [int(pk) for pk in request.POST.getlist("threads") if pk.isdigit()]
+    if threads:
+        within = scope_messages(request.POST.get("scope", ""))
+        ids += messages_of_conversations(request.user, threads, within)
     destination = request.POST.get("destination")
     try:
         act_on_messages(request.user, ids, action, int(destination) if destination else None)
@@ -104,6 +127,36 @@ def act(request):
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = "/"
     return redirect(next_url)
+
+
+def scope_messages(scope: str):
+    """The list a conversation row was chosen in (None: the whole conversation)."""
+    kind, _sep, value = scope.partition(":")
+    if kind == "folder" and value.isdigit():
+        return Message.objects.filter(folder_id=int(value))
+    if kind == "unified" and value in UNIFIED:
+        return Message.objects.filter(UNIFIED[value][1])
+    return None
+
+
+@login_required
+@require_POST
+def set_list_mode(request):
+    """The list's switch between conversations and single messages (saved)."""
+    mode = request.POST.get("mode", "")
+    if mode not in ListMode.values:
+        return HttpResponseBadRequest("unknown list mode")
+    preferences = preferences_for(request.user)
+    preferences.list_mode = mode
+    preferences.save()
+    return redirect(safe_next(request))
+
+
+def safe_next(request) -> str:
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        return "/"
+    return next_url
 
 
 @login_required

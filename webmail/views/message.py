@@ -49,30 +49,40 @@ def raw_or_404(message: Message) -> bytes:
         raise Http404("This message is no longer on the server.") from None
 
 
-@login_required
-def message_view(request, pk: int):
-    message = get_message_for_user(request, pk)
+def reading_context(request, message: Message) -> tuple[dict, int]:
+    """What the message's page (and each message of a conversation) shows, and
+    the HTTP status: a message the server lost or cannot give now has a reason."""
     try:
         raw = load_raw(message)
     except (MessageGone, MailError) as error:
         reason = describe(error) if isinstance(error, MailError) else _("It was moved or deleted.")
-        return render(
-            request,
-            "webmail/message_unavailable.html",
-            {"message": message, "reason": reason},
-            status=404 if isinstance(error, MessageGone) else 503,
+        return {"message": message, "reason": reason}, (
+            404 if isinstance(error, MessageGone) else 503
         )
     parsed = parse_for_display(raw)
     images = shows_images(message, request.GET.get("images") == "1")
     body = safe_body(message, parsed, images=images)
-    if not message.is_seen:
-        set_flags([message], seen=True)
     context = {
         "message": message,
         "parsed": parsed,
         "blocked_remote": body.blocked_remote,
         "images": images,
     }
+    return context, 200
+
+
+@login_required
+def message_view(request, pk: int):
+    message = get_message_for_user(request, pk)
+    context, status = reading_context(request, message)
+    if request.htmx:  # a collapsed message of a conversation, expanded there
+        if status == 200 and not message.is_seen:
+            set_flags([message], seen=True)
+        return render(request, "webmail/message.html#article", context)
+    if status != 200:
+        return render(request, "webmail/message_unavailable.html", context, status=status)
+    if not message.is_seen:
+        set_flags([message], seen=True)
     return render(request, "webmail/message.html", context)
 
 
