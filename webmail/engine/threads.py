@@ -8,7 +8,7 @@ links. The grouping itself is ``webmail.mail.threading``'s."""
 
 from collections import defaultdict
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from webmail.mail.threading import (
     ThreadInput,
@@ -72,8 +72,7 @@ def store(account_id: int, plan: ThreadPlan, known: dict[str, int]) -> None:
     for kept, olds in merged_into.items():
         Message.objects.filter(account_id=account_id, thread_id__in=olds).update(thread_id=kept)
         ThreadLink.objects.filter(account_id=account_id, thread_id__in=olds).update(thread_id=kept)
-    rows = [Message(pk=pk, thread_id=label) for pk, label in plan.thread_of.items()]
-    Message.objects.bulk_update(rows, ["thread_id"], batch_size=500)
+    set_threads(plan.thread_of)
     remembered = {**plan.links, **plan.subjects}
     changed = [
         ThreadLink(account_id=account_id, key=key, thread_id=label)
@@ -87,3 +86,20 @@ def store(account_id: int, plan: ThreadPlan, known: dict[str, int]) -> None:
         unique_fields=["account", "key"],
         update_fields=["thread_id"],
     )
+
+
+def set_threads(thread_of: dict[int, int]) -> None:
+    """One UPDATE from two arrays on PostgreSQL: ``bulk_update``'s CASE per row
+    took seconds for a few thousand rows (quadratic in the server)."""
+    if connection.vendor != "postgresql":
+        rows = [Message(pk=pk, thread_id=label) for pk, label in thread_of.items()]
+        Message.objects.bulk_update(rows, ["thread_id"], batch_size=500)
+        return
+    table = connection.ops.quote_name(Message._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET thread_id = given.thread_id"  # noqa: S608 (a model's table)
+            " FROM unnest(%s::bigint[], %s::bigint[]) AS given(id, thread_id)"
+            f" WHERE {table}.id = given.id",
+            [list(thread_of), list(thread_of.values())],
+        )
