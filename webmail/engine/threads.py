@@ -74,18 +74,35 @@ def store(account_id: int, plan: ThreadPlan, known: dict[str, int]) -> None:
         ThreadLink.objects.filter(account_id=account_id, thread_id__in=olds).update(thread_id=kept)
     set_threads(plan.thread_of)
     remembered = {**plan.links, **plan.subjects}
-    changed = [
-        ThreadLink(account_id=account_id, key=key, thread_id=label)
+    changed = {
+        key: label
         for key, label in remembered.items()
         if known.get(key) != label and plan.merged.get(known.get(key)) != label
-    ]
-    ThreadLink.objects.bulk_create(
-        changed,
-        batch_size=1000,
-        update_conflicts=True,
-        unique_fields=["account", "key"],
-        update_fields=["thread_id"],
-    )
+    }
+    remember(account_id, changed)
+
+
+def remember(account_id: int, links: dict[str, int]) -> None:
+    """Insert or repoint links: one statement from two arrays on PostgreSQL (model
+    instances for thousands of links cost more than the database's work)."""
+    if connection.vendor != "postgresql":
+        ThreadLink.objects.bulk_create(
+            [ThreadLink(account_id=account_id, key=key, thread_id=t) for key, t in links.items()],
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["account", "key"],
+            update_fields=["thread_id"],
+        )
+        return
+    table = connection.ops.quote_name(ThreadLink._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (account_id, key, thread_id)"  # noqa: S608 (a model's table)
+            " SELECT %s, given.key, given.thread_id"
+            " FROM unnest(%s::text[], %s::bigint[]) AS given(key, thread_id)"
+            " ON CONFLICT (account_id, key) DO UPDATE SET thread_id = EXCLUDED.thread_id",
+            [account_id, list(links), list(links.values())],
+        )
 
 
 def set_threads(thread_of: dict[int, int]) -> None:

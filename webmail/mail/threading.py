@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 # "Re:", "RE :", "Re[2]:", "Réf. :", "AW:", "SV:", "Fwd:"… in any number, and list tags.
@@ -97,6 +98,7 @@ def bounded(key: str) -> str:
     return key[:2] + "#" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
 
 
+@lru_cache(maxsize=4096)  # a mailbox repeats its subjects: threading a batch asks often
 def base_subject(subject: str) -> str:
     """The subject without reply/forward prefixes and list tags (JWZ's "base subject")."""
     text = " ".join((subject or "").split())
@@ -109,6 +111,7 @@ def base_subject(subject: str) -> str:
         text = stripped
 
 
+@lru_cache(maxsize=4096)
 def is_reply_subject(subject: str) -> bool:
     text = LIST_TAG.sub("", " ".join((subject or "").split()), count=1)
     return bool(REPLY_PREFIX.match(text))
@@ -146,24 +149,24 @@ def plan_threads(
     merged into it. Labels are therefore never reused if keys are never reused."""
     messages = sorted(messages, key=lambda message: message.key)
     known_links = known_links or {}
+    parents = {message.key: parents_of(message) for message in messages}
     sets = _Sets()
     for message in messages:
         nodes = [node_key(m) for m in message_ids(message.message_id)[:1]]
-        nodes += [node_key(parent) for parent in parents_of(message)]
+        nodes += [node_key(parent) for parent in parents[message.key]]
         sets.find(("message", message.key))
         for node in nodes:
             sets.union(("message", message.key), ("node", node))
             if node in known_links:
                 sets.union(("node", node), ("thread", known_links[node]))
-    _join_on_subject(messages, sets, known_subjects or {})
-    return _plan_from(messages, sets)
+    starting = {m.key for m in messages if not parents[m.key] and base_subject(m.subject)}
+    _join_on_subject(messages, sets, known_subjects or {}, starting)
+    return _plan_from(messages, sets, starting)
 
 
-def _starts_conversation(message: ThreadInput) -> bool:
-    return not parents_of(message) and bool(base_subject(message.subject))
-
-
-def _join_on_subject(messages: list[ThreadInput], sets: _Sets, known: Mapping[str, int]) -> None:
+def _join_on_subject(
+    messages: list[ThreadInput], sets: _Sets, known: Mapping[str, int], starting: set[int]
+) -> None:
     """A reply naming no parent, alone in its set, joins the latest conversation
     started under its subject no later than itself (else one from earlier batches)."""
     members: dict = {}
@@ -171,10 +174,10 @@ def _join_on_subject(messages: list[ThreadInput], sets: _Sets, known: Mapping[st
         members.setdefault(sets.find(node), []).append(node)
     starters: dict[str, list[ThreadInput]] = {}
     for message in messages:
-        if _starts_conversation(message) and not is_reply_subject(message.subject):
+        if message.key in starting and not is_reply_subject(message.subject):
             starters.setdefault(subject_key(message.subject), []).append(message)
     for message in messages:
-        if not _starts_conversation(message) or not is_reply_subject(message.subject):
+        if message.key not in starting or not is_reply_subject(message.subject):
             continue
         own_set = members[sets.find(("message", message.key))]
         if any(member[0] != "node" and member != ("message", message.key) for member in own_set):
@@ -194,7 +197,7 @@ def _not_after(first: ThreadInput, second: ThreadInput) -> bool:
     return (first.date, first.key) <= (second.date, second.key)
 
 
-def _plan_from(messages: list[ThreadInput], sets: _Sets) -> ThreadPlan:
+def _plan_from(messages: list[ThreadInput], sets: _Sets, starting: set[int]) -> ThreadPlan:
     groups: dict = {}
     for node in list(sets.parent):
         groups.setdefault(sets.find(node), []).append(node)
@@ -216,7 +219,7 @@ def _plan_from(messages: list[ThreadInput], sets: _Sets) -> ThreadPlan:
     for message in sorted(messages, key=lambda m: (m.date is not None, m.date or 0, m.key)):
         label = label_of_root[sets.find(("message", message.key))]
         plan.thread_of[message.key] = label
-        if _starts_conversation(message) and not is_reply_subject(message.subject):
+        if message.key in starting and not is_reply_subject(message.subject):
             plan.subjects[subject_key(message.subject)] = label
     return plan
 
