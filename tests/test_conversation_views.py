@@ -185,3 +185,31 @@ def test_the_conversation_can_be_deleted_from_its_page(alice_client, conversatio
     _folders, (_question, _reply, answer, other) = conversation
     alice_client.post(reverse("webmail:act"), {"action": "delete", "threads": [answer.thread_id]})
     assert set(Message.objects.values_list("pk", flat=True)) == {other.pk}
+
+
+@pytest.mark.parametrize("window", [3, 12, 100])
+def test_search_pages_are_the_same_whether_the_newest_window_suffices_or_not(
+    alice_client, alice, media, monkeypatch, window
+):
+    from webmail.views import folders as folder_views
+
+    monkeypatch.setattr(folder_views, "PAGE_SIZE", 4)
+    monkeypatch.setattr(folder_views, "SEARCH_WINDOW", window)
+    inbox = mailbox(alice)["inbox"]
+    for number in range(30):
+        add(inbox, number, subject="budget" if number % 2 else "lunch", hours=number)
+    expected = list(
+        Message.objects.filter(subject="budget")
+        .order_by("-internal_date")
+        .values_list("pk", flat=True)
+    )
+    found, cursor = [], None
+    while True:
+        response = alice_client.get(
+            reverse("webmail:search"), {"q": "budget", **({"before": cursor} if cursor else {})}
+        )
+        found += [row.pk for row in rows(response)]
+        cursor = response.context["older_cursor"]
+        if not cursor:
+            break
+    assert found == expected

@@ -26,6 +26,7 @@ from webmail.services.search import search_messages
 from webmail.views.mailbox import folders_with_counts
 
 PAGE_SIZE = 50
+SEARCH_WINDOW = 2000
 UNIFIED = {  # title, which folders, which of their messages
     "inbox": (_("All inboxes"), Q(special_use="inbox"), Q()),
     "unread": (_("Unread"), ~Q(special_use__in=["trash", "junk"]), Q(is_seen=False)),
@@ -37,32 +38,48 @@ LIST_FIELDS = [
 ]  # fmt: skip
 
 
-def page_of(messages, before: str | None):
-    """Keyset pagination (date, id), cheap on any page of a 100,000-message folder."""
-    messages = messages.only(*LIST_FIELDS).order_by("-internal_date", "-id")
-    if before:
-        try:
-            stamp, _sep, last_id = before.rpartition("_")
-            when = datetime.fromisoformat(stamp)
-            messages = messages.filter(
-                Q(internal_date__lt=when) | Q(internal_date=when, id__lt=int(last_id))
-            )
-        except ValueError:
-            raise Http404 from None
-    rows = list(messages[: PAGE_SIZE + 1])
+def page_of(messages, before: str | None, *, among=None):
+    """Keyset pagination (date, id), cheap on any page of a 100,000-message folder.
+
+    ``among`` (what ``messages`` were picked from) narrows a search to the newest
+    ``SEARCH_WINDOW`` of them first: a common word matches half the mailbox, and
+    sorting every match by date took 300 ms. A full page there is the right page
+    (any other match is older); otherwise everything is searched."""
+    messages = older_than(messages.only(*LIST_FIELDS).order_by("-internal_date", "-id"), before)
+    rows = None
+    if among is not None:
+        window = older_than(among.order_by("-internal_date", "-id"), before)
+        cutoff = window.values_list("internal_date", flat=True)[SEARCH_WINDOW - 1 : SEARCH_WINDOW]
+        if cutoff:
+            rows = list(messages.filter(internal_date__gte=cutoff[0])[: PAGE_SIZE + 1])
+    if rows is None or len(rows) <= PAGE_SIZE:
+        rows = list(messages[: PAGE_SIZE + 1])
     older = rows[PAGE_SIZE - 1] if len(rows) > PAGE_SIZE else None
     cursor = f"{older.internal_date.isoformat()}_{older.id}" if older else None
     return rows[:PAGE_SIZE], cursor
 
 
-def render_list(request, title: str, messages, *, scope: str = "", **context):
+def older_than(messages, before: str | None):
+    if not before:
+        return messages
+    try:
+        stamp, _sep, last_id = before.rpartition("_")
+        when = datetime.fromisoformat(stamp)
+        return messages.filter(
+            Q(internal_date__lt=when) | Q(internal_date=when, id__lt=int(last_id))
+        )
+    except ValueError:
+        raise Http404 from None
+
+
+def render_list(request, title: str, messages, *, scope: str = "", among=None, **context):
     """A page of ``messages``; one row per conversation in that mode (lists with a
     ``scope``, which bulk actions on a conversation stay within)."""
     by_conversation = (
         bool(scope) and preferences_for(request.user).list_mode == ListMode.CONVERSATIONS
     )
     listed = newest_of_each_conversation(messages) if by_conversation else messages
-    rows, cursor = page_of(listed, request.GET.get("before"))
+    rows, cursor = page_of(listed, request.GET.get("before"), among=among)
     if by_conversation:
         folder = context.get("folder")
         summarize(request.user, rows, in_bin=bool(folder and folder.special_use in BINS))
@@ -176,5 +193,10 @@ def search(request):
     if request.GET.get("folder", "").isdigit():
         folder = get_object_or_404(Folder, pk=request.GET["folder"], account__user=request.user)
     results = search_messages(request.user, text, folder=folder)
+    accounts = MailAccount.objects.filter(user=request.user).values_list("pk", flat=True)
+    searched = Message.objects.filter(account_id__in=list(accounts))
+    searched = searched.filter(folder=folder) if folder else searched
     title = _("Search results") if text else _("Search")
-    return render_list(request, str(title), results, query=text, search_folder=folder)
+    return render_list(
+        request, str(title), results, query=text, search_folder=folder, among=searched
+    )
