@@ -213,3 +213,14 @@ def test_search_pages_are_the_same_whether_the_newest_window_suffices_or_not(
         if not cursor:
             break
     assert found == expected
+
+
+def test_a_long_unread_conversation_opens_only_its_latest_messages(alice_client, alice, media):
+    inbox = mailbox(alice)["inbox"]
+    first = add(inbox, 1, seen=False)
+    for number in range(2, 16):
+        add(inbox, number, parent=number - 1, seen=False, hours=number)
+    response = alice_client.get(reverse("webmail:conversation", args=[first.thread_id]))
+    expanded = [item["expanded"] for item in response.context["items"]]
+    assert expanded == [False] * 5 + [True] * 10
+    assert Message.objects.filter(is_seen=False).count() == 5

@@ -9,16 +9,21 @@ from webmail.services.conversations import conversation_messages
 from webmail.services.reading import set_flags
 from webmail.views.message import reading_context
 
+MOST_EXPANDED_UNREAD = 10
+
 
 @login_required
 def conversation_view(request, thread_id: int):
     messages = conversation_messages(request.user, thread_id)
     if not messages:
         raise Http404  # no such conversation, or someone else's
-    # Unread ones and the last are open; the rest wait, collapsed, for a click.
+    # Unread ones (the latest few) and the last are open; the rest wait, collapsed,
+    # for a click: a long thread must not fetch every body to draw the page.
+    unread = [m.pk for m in messages if not m.is_seen][-MOST_EXPANDED_UNREAD:]
+    open_ones = {*unread, messages[-1].pk}
     items = []
     for message in messages:
-        expanded = not message.is_seen or message is messages[-1]
+        expanded = message.pk in open_ones
         context = reading_context(request, message)[0] if expanded else {"message": message}
         items.append(context | {"expanded": expanded})
     opened = [item["message"] for item in items if item["expanded"] and "parsed" in item]
