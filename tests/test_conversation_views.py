@@ -224,3 +224,14 @@ def test_a_long_unread_conversation_opens_only_its_latest_messages(alice_client,
     expanded = [item["expanded"] for item in response.context["items"]]
     assert expanded == [False] * 5 + [True] * 10
     assert Message.objects.filter(is_seen=False).count() == 5
+
+
+def test_a_bulk_action_from_all_inboxes_stays_in_the_inboxes(alice_client, conversation):
+    _folders, (question, reply, answer, other) = conversation
+    Message.objects.update(is_seen=False)
+    alice_client.post(
+        reverse("webmail:act"),
+        {"action": "read", "threads": [answer.thread_id], "scope": "unified:inbox"},
+    )
+    seen = dict(Message.objects.values_list("pk", "is_seen"))
+    assert seen == {question.pk: True, answer.pk: True, reply.pk: False, other.pk: False}

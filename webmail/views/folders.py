@@ -121,7 +121,8 @@ def unified_messages(user, kind: str):
     _title, which_folders, condition = UNIFIED[kind]
     folders = Folder.objects.filter(which_folders, account__user=user)
     pairs = list(folders.values_list("pk", "account_id"))
-    folder_ids, accounts = {pk for pk, _ in pairs}, {account for _, account in pairs}
+    folder_ids = {pk for pk, _account in pairs}
+    accounts = {account for _pk, account in pairs}
     return Message.objects.filter(condition, account_id__in=accounts, folder_id__in=folder_ids)
 
 
@@ -150,10 +151,7 @@ def act(request):
         act_on_messages(request.user, ids, action, int(destination) if destination else None)
     except (NoSuchFolder, Folder.DoesNotExist):
         flash.error(request, _("This account has no folder for that."))
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = "/"
-    return redirect(next_url)
+    return redirect(safe_next(request))
 
 
 def scope_messages(user, scope: str):
