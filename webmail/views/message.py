@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from webmail.error_messages import describe
 from webmail.mail.errors import MailError
 from webmail.mail.mime import parse_for_display, part_payload, safe_filename
-from webmail.models import Message, TrustedSender
+from webmail.models import Message, TrustedSender, preferences_for
 from webmail.services.reading import MessageGone, load_raw, set_flags
 from webmail.services.rendering import safe_body, shows_images, unsign_inline_part
 
@@ -76,7 +76,8 @@ def message_view(request, pk: int):
     message = get_message_for_user(request, pk)
     context, status = reading_context(request, message)
     if request.htmx:  # a collapsed message of a conversation, expanded there
-        if status == 200 and not message.is_seen:
+        reads = preferences_for(request.user).mark_read_on_open
+        if status == 200 and not message.is_seen and reads:
             set_flags([message], seen=True)
         return render(request, "webmail/message.html#article", context)
     if status != 200:
