@@ -16,6 +16,7 @@ PUBLIC_URL_NAMES = {"webmail:health"}
 POST_ONLY_URL_NAMES = {
     "webmail:account_add_cancel",
     "webmail:act",
+    "webmail:list_mode",
     "webmail:sign_out_other_sessions",
 }
 # Reached from the sandboxed body iframe, which sends no session: a signed token

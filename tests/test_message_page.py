@@ -47,7 +47,8 @@ def test_names_show_and_full_addresses_wait_behind_a_toggle(alice_client, alice)
     page = alice_client.get(reverse("webmail:message", args=[message.pk])).content.decode()
     assert '<span class="person__name" title="ann@example.org">Ann Example</span>' in page
     assert '<span class="person__address">&lt;ann@example.org&gt;</span>' in page
-    assert 'id="show-addresses"' in page and 'for="show-addresses"' in page
+    toggle = f"show-addresses-{message.pk}"
+    assert f'id="{toggle}"' in page and f'for="{toggle}"' in page
 
 
 def test_the_move_menu_offers_the_accounts_other_folders(alice_client, alice):

@@ -1,7 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from webmail.views import accounts, events, folder_admin, folders, health, image_proxy, message
+from webmail.views import (
+    accounts,
+    conversation,
+    events,
+    folder_admin,
+    folders,
+    health,
+    image_proxy,
+    message,
+)
 
 webmail_patterns = [
     path("", folders.home, name="home"),
@@ -10,6 +19,8 @@ webmail_patterns = [
     path("all/<slug:kind>/", folders.unified_view, name="unified"),
     path("messages/act/", folders.act, name="act"),
     path("search/", folders.search, name="search"),
+    path("list-mode/", folders.set_list_mode, name="list_mode"),
+    path("conversation/<int:thread_id>/", conversation.conversation_view, name="conversation"),
     path("events/", events.events, name="events"),
     path("message/<int:pk>/", message.message_view, name="message"),
     path("message/<int:pk>/body/", message.message_body, name="message_body"),

@@ -15,6 +15,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from webmail.engine.message_rows import apply_flag_updates, upsert_summaries
+from webmail.engine.threads import thread_pending
 from webmail.mail.imap import ImapSession
 from webmail.mail.imap_types import FolderInfo, SelectedFolder
 from webmail.mailbox_state import folder_counts, store_folder_counts
@@ -106,6 +107,7 @@ def sync_folder(folder: Folder, session: ImapSession) -> FolderSyncResult:
     result.removed = remove_uids(folder, removed)
     result.flags_changed = apply_flag_updates(folder, flag_updates)
     result.added = fetch_new(folder, session, new_uids)
+    thread_pending(folder)  # before finish: an interrupted pass is redone next time
     finish(folder, selected)
     return result
 

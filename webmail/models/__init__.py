@@ -1,6 +1,6 @@
 from webmail.models.accounts import AccountStatus, MailAccount
 from webmail.models.folders import Folder, SpecialUse
-from webmail.models.messages import Message
+from webmail.models.messages import Message, ThreadLink
 from webmail.models.preferences import Preferences, TrustedSender, preferences_for
 
 __all__ = [
@@ -10,6 +10,7 @@ __all__ = [
     "Message",
     "Preferences",
     "SpecialUse",
+    "ThreadLink",
     "TrustedSender",
     "preferences_for",
 ]

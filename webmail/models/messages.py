@@ -44,6 +44,10 @@ class Message(models.Model):
     body_text = models.TextField(blank=True)
     raw_sha256 = models.CharField(max_length=64, blank=True)
 
+    # The conversation (webmail.engine.threads), set by a pass after the rows are
+    # written; empty until then. A label, unique across accounts, never reused.
+    thread_id = models.BigIntegerField(null=True, blank=True)
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["folder", "uid"], name="message_uid_unique_per_folder"),
@@ -51,7 +55,32 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["folder", "-internal_date"], name="message_folder_recent"),
             models.Index(fields=["account", "-internal_date"], name="message_account_recent"),
+            models.Index(fields=["thread_id", "-internal_date"], name="message_thread_recent"),
+            models.Index(
+                fields=["folder"],
+                condition=models.Q(thread_id__isnull=True),
+                name="message_unthreaded",
+            ),
         ]
 
     def __str__(self):
         return self.subject or f"#{self.uid}"
+
+
+class ThreadLink(models.Model):
+    """What the threading pass remembers of an account: the conversation of each
+    Message-ID seen or named (``m:…``), and the latest conversation started under
+    each subject (``s:…``), so a new message joins by index lookups alone."""
+
+    account = models.ForeignKey("webmail.MailAccount", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=600)
+    thread_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "key"], name="thread_link_unique_key"),
+        ]
+        indexes = [models.Index(fields=["account", "thread_id"], name="thread_link_thread")]
+
+    def __str__(self):
+        return self.key

@@ -29,6 +29,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from webmail.engine.account_sync import record_status
+from webmail.engine.threads import thread_pending
 from webmail.mail import pop3
 from webmail.mail.errors import AuthError, ConnectError, MailError, TemporaryError
 from webmail.mail.text import extract_text
@@ -142,6 +143,7 @@ def _fetch(account: MailAccount, options: Pop3Options, now: datetime) -> FetchRe
         if options.should_delete_new(now):
             plan.delete |= download.stored
         pop3.delete_messages(client, sorted(plan.delete), window=window)
+    thread_pending(target)  # after QUIT; rows of an interrupted run wait for the next
     # QUIT succeeded: the deletions are committed on the server.
     result.deleted = _record_server_state(account, known, maildrop, plan.delete.values(), now)
     result.downloaded, result.duplicates = download.created, download.duplicates

@@ -13,46 +13,79 @@ from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from webmail.models import Folder, MailAccount, Message
-from webmail.models.preferences import preferences_for
+from webmail.models import Folder, MailAccount, Message, preferences_for
+from webmail.models.preferences import ListMode
 from webmail.services.actions import ACTIONS, NoSuchFolder, act_on_messages
+from webmail.services.conversations import (
+    BINS,
+    messages_of_conversations,
+    newest_of_each_conversation,
+    summarize,
+)
 from webmail.services.search import search_messages
 from webmail.views.mailbox import folders_with_counts
 
 PAGE_SIZE = 50
-UNIFIED = {
-    "inbox": (_("All inboxes"), Q(folder__special_use="inbox")),
-    "unread": (_("Unread"), Q(is_seen=False) & ~Q(folder__special_use__in=["trash", "junk"])),
-    "flagged": (_("Flagged"), Q(is_flagged=True)),
+SEARCH_WINDOW = 2000
+UNIFIED = {  # title, which folders, which of their messages
+    "inbox": (_("All inboxes"), Q(special_use="inbox"), Q()),
+    "unread": (_("Unread"), ~Q(special_use__in=["trash", "junk"]), Q(is_seen=False)),
+    "flagged": (_("Flagged"), Q(), Q(is_flagged=True)),
 }
 LIST_FIELDS = [
     "subject", "from_name", "from_email", "preview", "internal_date", "is_seen",
-    "is_flagged", "has_attachments", "folder_id", "account_id",
+    "is_flagged", "has_attachments", "folder_id", "account_id", "thread_id",
 ]  # fmt: skip
 
 
-def page_of(messages, before: str | None, size: int = PAGE_SIZE):
-    """Keyset pagination (date, id), cheap on any page of a 100,000-message folder."""
-    messages = messages.only(*LIST_FIELDS).order_by("-internal_date", "-id")
-    if before:
-        try:
-            stamp, _sep, last_id = before.rpartition("_")
-            when = datetime.fromisoformat(stamp)
-            messages = messages.filter(
-                Q(internal_date__lt=when) | Q(internal_date=when, id__lt=int(last_id))
-            )
-        except ValueError:
-            raise Http404 from None
-    rows = list(messages[: size + 1])
+def page_of(messages, before: str | None, *, among=None, size: int = PAGE_SIZE):
+    """Keyset pagination (date, id), cheap on any page of a 100,000-message folder.
+
+    ``among`` (what ``messages`` were picked from) narrows a search to the newest
+    ``SEARCH_WINDOW`` of them first: a common word matches half the mailbox, and
+    sorting every match by date took 300 ms. A full page there is the right page
+    (any other match is older); otherwise everything is searched."""
+    messages = older_than(messages.only(*LIST_FIELDS).order_by("-internal_date", "-id"), before)
+    rows = None
+    if among is not None:
+        window = older_than(among.order_by("-internal_date", "-id"), before)
+        cutoff = window.values_list("internal_date", flat=True)[SEARCH_WINDOW - 1 : SEARCH_WINDOW]
+        if cutoff:
+            rows = list(messages.filter(internal_date__gte=cutoff[0])[: size + 1])
+    if rows is None or len(rows) <= size:
+        rows = list(messages[: size + 1])
     older = rows[size - 1] if len(rows) > size else None
     cursor = f"{older.internal_date.isoformat()}_{older.id}" if older else None
     return rows[:size], cursor
 
 
-def render_list(request, title: str, messages, **context):
+def older_than(messages, before: str | None):
+    if not before:
+        return messages
+    try:
+        stamp, _sep, last_id = before.rpartition("_")
+        when = datetime.fromisoformat(stamp)
+        return messages.filter(
+            Q(internal_date__lt=when) | Q(internal_date=when, id__lt=int(last_id))
+        )
+    except ValueError:
+        raise Http404 from None
+
+
+def render_list(request, title: str, messages, *, scope: str = "", among=None, **context):
+    """A page of ``messages``; one row per conversation in that mode (lists with a
+    ``scope``, which bulk actions on a conversation stay within)."""
+    by_conversation = (
+        bool(scope) and preferences_for(request.user).list_mode == ListMode.CONVERSATIONS
+    )
+    listed = newest_of_each_conversation(messages) if by_conversation else messages
     size = preferences_for(request.user).messages_per_page
-    rows, cursor = page_of(messages, request.GET.get("before"), size)
+    rows, cursor = page_of(listed, request.GET.get("before"), among=among, size=size)
+    if by_conversation:
+        folder = context.get("folder")
+        summarize(request.user, rows, in_bin=bool(folder and folder.special_use in BINS))
     context |= {"title": title, "messages_list": rows, "older_cursor": cursor, "today": now()}
+    context |= {"by_conversation": by_conversation, "scope": scope}
     # Live updates need a streaming (ASGI) server: see views/events.py.
     context["live_updates"] = isinstance(request, ASGIRequest)
     context["accounts"] = accounts = folders_with_counts(request.user)
@@ -69,16 +102,29 @@ def render_list(request, title: str, messages, **context):
 def folder_view(request, pk: int):
     folder = get_object_or_404(Folder, pk=pk, account__user=request.user)
     title = folder.get_special_use_display() if folder.special_use else folder.name
-    return render_list(request, title, folder.messages.all(), folder=folder)
+    return render_list(
+        request, title, folder.messages.all(), folder=folder, scope=f"folder:{folder.pk}"
+    )
 
 
 @login_required
 def unified_view(request, kind: str):
     if kind not in UNIFIED:
         raise Http404
-    title, condition = UNIFIED[kind]
-    messages = Message.objects.filter(condition, account__user=request.user)
-    return render_list(request, str(title), messages, unified=kind)
+    messages, title = unified_messages(request.user, kind), str(UNIFIED[kind][0])
+    return render_list(request, title, messages, unified=kind, scope=f"unified:{kind}")
+
+
+def unified_messages(user, kind: str):
+    """The person's messages of a unified view. Their folders are looked up first:
+    the planner then walks the (account, date) index, where a join to every
+    message's folder made it read and sort the whole mailbox (bench/reading.py)."""
+    _title, which_folders, condition = UNIFIED[kind]
+    folders = Folder.objects.filter(which_folders, account__user=user)
+    pairs = list(folders.values_list("pk", "account_id"))
+    folder_ids = {pk for pk, _account in pairs}
+    accounts = {account for _pk, account in pairs}
+    return Message.objects.filter(condition, account_id__in=accounts, folder_id__in=folder_ids)
 
 
 @login_required
@@ -97,15 +143,46 @@ def act(request):
     if action not in ACTIONS:
         return HttpResponseBadRequest("unknown action")
     ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
+    threads = [int(pk) for pk in request.POST.getlist("threads") if pk.isdigit()]
+    if threads:
+        within = scope_messages(request.user, request.POST.get("scope", ""))
+        ids += messages_of_conversations(request.user, threads, within)
     destination = request.POST.get("destination")
     try:
         act_on_messages(request.user, ids, action, int(destination) if destination else None)
     except (NoSuchFolder, Folder.DoesNotExist):
         flash.error(request, _("This account has no folder for that."))
+    return redirect(safe_next(request))
+
+
+def scope_messages(user, scope: str):
+    """The list a conversation row was chosen in (None: the whole conversation)."""
+    kind, _sep, value = scope.partition(":")
+    if kind == "folder" and value.isdigit():
+        return Message.objects.filter(folder_id=int(value))
+    if kind == "unified" and value in UNIFIED:
+        return unified_messages(user, value)
+    return None
+
+
+@login_required
+@require_POST
+def set_list_mode(request):
+    """The list's switch between conversations and single messages (saved)."""
+    mode = request.POST.get("mode", "")
+    if mode not in ListMode.values:
+        return HttpResponseBadRequest("unknown list mode")
+    preferences = preferences_for(request.user)
+    preferences.list_mode = mode
+    preferences.save()
+    return redirect(safe_next(request))
+
+
+def safe_next(request) -> str:
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
-        next_url = "/"
-    return redirect(next_url)
+        return "/"
+    return next_url
 
 
 @login_required
@@ -115,5 +192,10 @@ def search(request):
     if request.GET.get("folder", "").isdigit():
         folder = get_object_or_404(Folder, pk=request.GET["folder"], account__user=request.user)
     results = search_messages(request.user, text, folder=folder)
+    accounts = MailAccount.objects.filter(user=request.user).values_list("pk", flat=True)
+    searched = Message.objects.filter(account_id__in=list(accounts))
+    searched = searched.filter(folder=folder) if folder else searched
     title = _("Search results") if text else _("Search")
-    return render_list(request, str(title), results, query=text, search_folder=folder)
+    return render_list(
+        request, str(title), results, query=text, search_folder=folder, among=searched
+    )

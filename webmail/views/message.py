@@ -16,8 +16,7 @@ from webmail.error_messages import describe
 from webmail.mail.archive import zip_of
 from webmail.mail.errors import MailError
 from webmail.mail.mime import parse_for_display, part_payload, safe_filename
-from webmail.models import Message, TrustedSender
-from webmail.models.preferences import preferences_for
+from webmail.models import Message, TrustedSender, preferences_for
 from webmail.services.reading import MessageGone, load_raw, set_flags
 from webmail.services.rendering import safe_body, shows_images, unsign_inline_part
 from webmail.sitesettings import site_settings
@@ -56,25 +55,20 @@ def raw_or_404(message: Message) -> bytes:
         raise Http404("This message is no longer on the server.") from None
 
 
-@login_required
-def message_view(request, pk: int):
-    message = get_message_for_user(request, pk)
+def reading_context(request, message: Message) -> tuple[dict, int]:
+    """What the message's page (and each message of a conversation) shows, and
+    the HTTP status: a message the server lost or cannot give now has a reason."""
     try:
         raw = load_raw(message)
     except (MessageGone, MailError) as error:
         reason = describe(error) if isinstance(error, MailError) else _("It was moved or deleted.")
-        return render(
-            request,
-            "webmail/message_unavailable.html",
-            {"message": message, "reason": reason},
-            status=404 if isinstance(error, MessageGone) else 503,
+        return {"message": message, "reason": reason}, (
+            404 if isinstance(error, MessageGone) else 503
         )
     parsed = parse_for_display(raw)
     images = shows_images(message, request.GET.get("images") == "1")
     body = safe_body(message, parsed, images=images)
     preferences = preferences_for(request.user)
-    if not message.is_seen and preferences.mark_read_on_open:
-        set_flags([message], seen=True)
     context = {
         "message": message,
         "parsed": parsed,
@@ -88,6 +82,22 @@ def message_view(request, pk: int):
         "images": images,
         "images_allowed": site_settings().image_proxy_enabled,
     }
+    return context, 200
+
+
+@login_required
+def message_view(request, pk: int):
+    message = get_message_for_user(request, pk)
+    context, status = reading_context(request, message)
+    if request.htmx:  # a collapsed message of a conversation, expanded there
+        reads = preferences_for(request.user).mark_read_on_open
+        if status == 200 and not message.is_seen and reads:
+            set_flags([message], seen=True)
+        return render(request, "webmail/message.html#article", context)
+    if status != 200:
+        return render(request, "webmail/message_unavailable.html", context, status=status)
+    if not message.is_seen and preferences_for(request.user).mark_read_on_open:
+        set_flags([message], seen=True)
     return render(request, "webmail/message.html", context)
 
 
