@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from tests.messages import make_message
 from webmail.engine import account_sync
-from webmail.models import Folder, Message
+from webmail.models import Folder, Message, Preferences
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,6 +32,12 @@ def mailbox(account, dovecot, mail_user):
     dovecot.deliver_many(mail_user, [make_message(n) for n in range(3)] + [rich_message()])
     account_sync.sync_account(account)
     return account
+
+
+@pytest.fixture
+def single_messages(alice):
+    """The list shows single messages (the person's choice; conversations are the default)."""
+    Preferences.objects.update_or_create(user=alice, defaults={"list_mode": "messages"})
 
 
 def fits_the_screen(page: Page) -> bool:
@@ -67,7 +73,7 @@ def test_reading_a_message(signed_in_page: Page, site, mailbox, console_errors, 
 
 
 def test_bulk_actions_and_the_move_menu(
-    signed_in_page: Page, site, mailbox, console_errors, viewport_name
+    signed_in_page: Page, site, mailbox, single_messages, console_errors, viewport_name
 ):
     page = signed_in_page
     inbox = inbox_of(mailbox)
@@ -91,7 +97,7 @@ def test_bulk_actions_and_the_move_menu(
 
 
 def test_dragging_a_message_onto_a_folder_moves_it(
-    signed_in_page: Page, site, mailbox, viewport_name
+    signed_in_page: Page, site, mailbox, single_messages, viewport_name
 ):
     if viewport_name == "phone":
         pytest.skip("drag and drop is a desktop gesture; phones use the Move menu")
