@@ -67,6 +67,13 @@ def folder_counts(folder_id: int) -> tuple[int, int] | None:
     return _quietly(lambda: cache.get(folder_counts_key(folder_id)))
 
 
+def many_folder_counts(folder_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Counts of the folders Redis knows, in one round trip (a folder list has dozens)."""
+    keys = {folder_counts_key(pk): pk for pk in folder_ids}
+    found = _quietly(lambda: cache.get_many(list(keys)), {})
+    return {keys[key]: value for key, value in found.items()}
+
+
 def store_account_status(account_id: int, status: str, error: str = "") -> None:
     value = {"status": status, "error": error}
     _quietly(lambda: cache.set(f"mailbox:status:{account_id}", value, timeout=None))

@@ -1,7 +1,7 @@
 from django.db.models import Count, Prefetch, Q
 
 from webmail.engine.imap_sync import sync_order
-from webmail.mailbox_state import folder_counts, store_folder_counts
+from webmail.mailbox_state import many_folder_counts, store_folder_counts
 from webmail.models import Folder, MailAccount
 
 
@@ -11,16 +11,18 @@ def folders_with_counts(user) -> list[MailAccount]:
     accounts = MailAccount.objects.filter(user=user).prefetch_related(
         Prefetch("folders", queryset=Folder.objects.all(), to_attr="folder_list")
     )
+    accounts = list(accounts)
     for account in accounts:
         account.folder_list.sort(key=sync_order)
-        attach_counts(account.folder_list)
-    return list(accounts)
+    attach_counts([folder for account in accounts for folder in account.folder_list])
+    return accounts
 
 
 def attach_counts(folders: list[Folder]) -> None:
     missing = []
+    known = many_folder_counts([folder.pk for folder in folders])
     for folder in folders:
-        counts = folder_counts(folder.pk)
+        counts = known.get(folder.pk)
         if counts is None:
             missing.append(folder)
         else:
