@@ -31,6 +31,15 @@ def parse_header(block: bytes) -> Message:
     stdlib's feed parser, which handles every line through several regular
     expressions; lines that are not headers are skipped, as defects."""
     message = Message(policy=header_policy)
+    for name, value in header_fields(block):
+        message[name] = value
+    return message
+
+
+def header_fields(block: bytes) -> list[tuple[str, str]]:
+    """The (name, value) pairs of a header block, as ``parse_header`` reads them,
+    for callers that need no ``Message``."""
+    fields = []
     name, value = None, ""
     for line in _LINE_END.split(block.decode("ascii", "surrogateescape")):
         if line[:1] in (" ", "\t"):
@@ -38,14 +47,14 @@ def parse_header(block: bytes) -> Message:
                 value += "\r\n" + line
             continue
         if name is not None:
-            message[name] = value
+            fields.append((name, value))
             name = None
         head, colon, rest = line.partition(":")
         if colon and head and head == head.rstrip() and " " not in head:
             name, value = head, rest.lstrip(" \t")
     if name is not None:
-        message[name] = value
-    return message
+        fields.append((name, value))
+    return fields
 
 
 def body_offset(raw: bytes, start: int = 0, end: int | None = None) -> int:
