@@ -8,6 +8,7 @@ is written)."""
 
 import hashlib
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 
 from django.conf import settings
 from django.db import connection
@@ -41,20 +42,37 @@ def index_bodies(folder: Folder, session: ImapSession, *, limit: int | None = No
     if not rows:
         return 0
     session.select(folder.name, readonly=True)
+    batches = [rows[start : start + BATCH_SIZE] for start in range(0, len(rows), BATCH_SIZE)]
     with (
         ThreadPoolExecutor(FILE_THREADS, thread_name_prefix="body-file") as files,
         Committer(name="body-commit") as committer,
+        closing(_prefetched(session, batches)) as prefetched,
     ):
         saving = _Saving(files, committer)
-        for start in range(0, len(rows), BATCH_SIZE):
-            batch = rows[start : start + BATCH_SIZE]
-            raws = session.fetch_messages([uid for _pk, uid in batch])
+        for batch, raws in prefetched:
             for pk, uid in batch:
                 raw = raws.get(uid)
                 if raw is not None:  # else expunged meanwhile: the next sync removes the row
                     saving.add(pk, raw)
         saving.flush()
     return len(rows)
+
+
+def _prefetched(session: ImapSession, batches: list[list[tuple[int, int]]]):
+    """Each batch with its raw messages, the next batch's FETCH already running on
+    another thread while the caller indexes this one. Only that thread uses the
+    session meanwhile, and leaving waits for its FETCH to end (the executor's exit)."""
+    with ThreadPoolExecutor(1, thread_name_prefix="body-fetch") as fetcher:
+
+        def fetch(batch):
+            return fetcher.submit(session.fetch_messages, [uid for _pk, uid in batch])
+
+        upcoming = fetch(batches[0])
+        for index, batch in enumerate(batches):
+            raws = upcoming.result()
+            if index + 1 < len(batches):
+                upcoming = fetch(batches[index + 1])
+            yield batch, raws
 
 
 class _Saving:
