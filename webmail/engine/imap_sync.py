@@ -23,7 +23,7 @@ from webmail.models import Folder, MailAccount, Message, SpecialUse
 
 logger = logging.getLogger(__name__)
 
-FIRST_BATCH_SIZE = 500  # the newest messages, shown as soon as they are in
+FIRST_BATCH_SIZE = 200  # the newest messages, shown as soon as they are in
 BATCH_SIZE = 2000  # then fewer round trips and statements; memory stays bounded
 SPECIAL_USE_BY_FLAG = {
     "\\Drafts": SpecialUse.DRAFTS,
