@@ -68,6 +68,7 @@ def upsert(
         cursor = wrapper.cursor  # psycopg's own: COPY and composed statements
         _stage(cursor, model, names, rows)
         cursor.execute(statement)
+        _drop_stage(cursor)
 
 
 def update_by_pk(model: type[models.Model], names: Sequence[str], rows: Iterable[tuple]) -> None:
@@ -90,3 +91,10 @@ def update_by_pk(model: type[models.Model], names: Sequence[str], rows: Iterable
         # Statistics, so that the join goes through the primary key's index.
         cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(STAGING)))
         cursor.execute(statement)
+        _drop_stage(cursor)
+
+
+def _drop_stage(cursor) -> None:
+    # At once: inside a caller's transaction, "ON COMMIT DROP" would come too late
+    # for the next batch. (An error rolls the table back with everything else.)
+    cursor.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(STAGING)))
