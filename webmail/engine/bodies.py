@@ -104,7 +104,8 @@ def save_bodies(rows: list[tuple[int, str, str, str]], writes: list[Future]) -> 
     for write in writes:
         write.result()  # raises the write's error: the rows stay pending
     if copy_rows.available():
-        copy_rows.update_by_pk(Message, SAVED_FIELDS, rows)
+        # Lost in a crash, the rows are pending again and indexed again.
+        copy_rows.update_by_pk(Message, SAVED_FIELDS, rows, durable=False)
         return
     # One prepared UPDATE per row: far cheaper than bulk_update's CASE.
     with connection.cursor() as cursor:

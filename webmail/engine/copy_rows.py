@@ -25,9 +25,18 @@ def _columns(model: type[models.Model], names: Sequence[str]) -> list[sql.Identi
     return [sql.Identifier(model._meta.get_field(name).column) for name in names]
 
 
-def _stage(cursor, model: type[models.Model], names: Sequence[str], rows: Iterable) -> None:
+def _stage(
+    cursor, model: type[models.Model], names: Sequence[str], rows: Iterable, durable: bool
+) -> None:
     """COPY ``rows`` into a temporary table shaped like those columns of the model
-    (types only, no constraint), dropped when the transaction ends."""
+    (types only, no constraint), dropped when the transaction ends.
+
+    Not ``durable``: the commit does not wait for the disk. For rows that copy what a
+    mail server keeps (an IMAP index): a crash may lose the last commits, which the
+    next sync redoes; PostgreSQL stays consistent, and a later durable commit makes
+    every earlier one durable too (the log is written in order)."""
+    if not durable:
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
     columns = sql.SQL(", ").join(_columns(model, names))
     cursor.execute(
         sql.SQL(
@@ -47,9 +56,11 @@ def upsert(
     *,
     conflict: Sequence[str],
     update: Sequence[str],
+    durable: bool = True,
 ) -> None:
     """INSERT the rows; a row whose ``conflict`` columns match an existing one
-    (a unique constraint) updates that row's ``update`` columns instead."""
+    (a unique constraint) updates that row's ``update`` columns instead.
+    ``durable=False``: see ``_stage``."""
     columns = sql.SQL(", ").join(_columns(model, names))
     assignments = sql.SQL(", ").join(
         sql.SQL("{0} = EXCLUDED.{0}").format(column) for column in _columns(model, update)
@@ -66,14 +77,17 @@ def upsert(
     )
     with transaction.atomic(), connection.cursor() as wrapper:
         cursor = wrapper.cursor  # psycopg's own: COPY and composed statements
-        _stage(cursor, model, names, rows)
+        _stage(cursor, model, names, rows, durable)
         cursor.execute(statement)
         _drop_stage(cursor)
 
 
-def update_by_pk(model: type[models.Model], names: Sequence[str], rows: Iterable[tuple]) -> None:
+def update_by_pk(
+    model: type[models.Model], names: Sequence[str], rows: Iterable[tuple], *, durable: bool = True
+) -> None:
     """UPDATE the rows whose primary key is each tuple's first value, setting the
-    other ``names`` (``names[0]`` is the primary key's name)."""
+    other ``names`` (``names[0]`` is the primary key's name). ``durable=False``: see
+    ``_stage``."""
     key, *fields = _columns(model, names)
     statement = sql.SQL(
         "UPDATE {table} SET {assignments} FROM {staging} WHERE {table}.{key} = {staging}.{key}"
@@ -87,7 +101,7 @@ def update_by_pk(model: type[models.Model], names: Sequence[str], rows: Iterable
     )
     with transaction.atomic(), connection.cursor() as wrapper:
         cursor = wrapper.cursor
-        _stage(cursor, model, names, rows)
+        _stage(cursor, model, names, rows, durable)
         # Statistics, so that the join goes through the primary key's index.
         cursor.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(STAGING)))
         cursor.execute(statement)

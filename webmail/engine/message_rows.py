@@ -87,7 +87,10 @@ def upsert_summaries(folder: Folder, summaries: list[MessageSummary]) -> int:
         rows = [
             (*row_values(folder, summary), *insert_defaults().values()) for summary in summaries
         ]
-        copy_rows.upsert(Message, names, rows, conflict=["folder", "uid"], update=UPSERT_FIELDS)
+        # The server keeps the mail: a batch lost in a crash is fetched again.
+        copy_rows.upsert(
+            Message, names, rows, conflict=["folder", "uid"], update=UPSERT_FIELDS, durable=False
+        )
         return len(rows)
     instances = [row_from_summary(folder, summary) for summary in summaries]
     with transaction.atomic():
