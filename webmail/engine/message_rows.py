@@ -25,6 +25,9 @@ UPSERT_FIELDS = [
     "has_attachments", "preview", "preview_section", "is_seen", "is_flagged",
     "is_answered", "is_draft", "keywords",
 ]  # fmt: skip
+# The values of ``row_values``, in order: the fields the sync sets.
+ROW_FIELDS = ["account_id", "folder_id", "uid", *UPSERT_FIELDS]
+_NO_ADDRESSES = "[]"
 
 
 def clean(text: str | None, limit: int | None = None) -> str:
@@ -101,11 +104,6 @@ def upsert_summaries(folder: Folder, summaries: list[MessageSummary]) -> int:
             update_fields=UPSERT_FIELDS,
         )
     return len(instances)
-
-
-# The values of ``row_values``, in order: the fields the sync sets.
-ROW_FIELDS = ["account_id", "folder_id", "uid", *UPSERT_FIELDS]
-_NO_ADDRESSES = "[]"
 
 
 def row_values(folder: Folder, summary: MessageSummary) -> tuple:
