@@ -80,3 +80,14 @@ def test_a_row_is_marked_indexed_only_once_its_file_is_written(
     monkeypatch.setattr(bodies, "store_raw_as", written)
     assert account_sync.index_account_bodies(account, limit=10) == 0
     assert set(Message.objects.values_list("body_state", flat=True)) == {BodyState.INDEXED}
+
+
+def test_fetch_batches_are_bounded_in_count_and_octets():
+    from webmail.engine.bodies import BATCH_BYTES, BATCH_SIZE, fetch_batches
+
+    small = [(n, n, 1000) for n in range(BATCH_SIZE + 1)]
+    assert [len(batch) for batch in fetch_batches(small)] == [BATCH_SIZE, 1]
+    large = [(n, n, BATCH_BYTES // 2) for n in range(5)]
+    assert [len(batch) for batch in fetch_batches(large)] == [2, 2, 1]
+    huge = [(1, 1, BATCH_BYTES * 2), (2, 2, 10)]
+    assert [len(batch) for batch in fetch_batches(huge)] == [1, 1]

@@ -22,6 +22,7 @@ from webmail.models.messages import BodyState
 from webmail.raw_store import store_raw_as
 
 BATCH_SIZE = 50  # messages per FETCH
+BATCH_BYTES = 16 * 1024 * 1024  # or fewer: two batches are in memory at once
 SAVE_ROWS = 500  # rows per database write
 SAVE_BYTES = 16 * 1024 * 1024  # or fewer, when the messages are large
 FILE_THREADS = 4  # creating folders and files waits on the journal: several at once
@@ -38,11 +39,11 @@ def index_bodies(folder: Folder, session: ImapSession, *, limit: int | None = No
     """Fetch and index up to ``limit`` pending bodies of a folder; returns how many."""
     cap = settings.BODY_INDEX_MAX_BYTES
     pending_bodies(folder).filter(size__gt=cap).update(body_state=BodyState.TOO_LARGE)
-    rows = list(pending_bodies(folder).values_list("pk", "uid")[:limit])
+    rows = list(pending_bodies(folder).values_list("pk", "uid", "size")[:limit])
     if not rows:
         return 0
     session.select(folder.name, readonly=True)
-    batches = [rows[start : start + BATCH_SIZE] for start in range(0, len(rows), BATCH_SIZE)]
+    batches = fetch_batches(rows)
     with (
         ThreadPoolExecutor(FILE_THREADS, thread_name_prefix="body-file") as files,
         Committer(name="body-commit") as committer,
@@ -50,7 +51,7 @@ def index_bodies(folder: Folder, session: ImapSession, *, limit: int | None = No
     ):
         saving = _Saving(files, committer)
         for batch, raws in prefetched:
-            for pk, uid in batch:
+            for pk, uid, _size in batch:
                 raw = raws.get(uid)
                 if raw is not None:  # else expunged meanwhile: the next sync removes the row
                     saving.add(pk, raw)
@@ -58,14 +59,28 @@ def index_bodies(folder: Folder, session: ImapSession, *, limit: int | None = No
     return len(rows)
 
 
-def _prefetched(session: ImapSession, batches: list[list[tuple[int, int]]]):
+def fetch_batches(rows: list[tuple[int, int, int]]) -> list[list[tuple[int, int, int]]]:
+    """(pk, uid, size) rows in FETCH batches of at most BATCH_SIZE messages and,
+    unless one message is larger, BATCH_BYTES."""
+    batches: list[list[tuple[int, int, int]]] = [[]]
+    octets = 0
+    for row in rows:
+        if batches[-1] and (len(batches[-1]) >= BATCH_SIZE or octets + row[2] > BATCH_BYTES):
+            batches.append([])
+            octets = 0
+        batches[-1].append(row)
+        octets += row[2]
+    return batches
+
+
+def _prefetched(session: ImapSession, batches: list[list[tuple[int, int, int]]]):
     """Each batch with its raw messages, the next batch's FETCH already running on
     another thread while the caller indexes this one. Only that thread uses the
     session meanwhile, and leaving waits for its FETCH to end (the executor's exit)."""
     with ThreadPoolExecutor(1, thread_name_prefix="body-fetch") as fetcher:
 
         def fetch(batch):
-            return fetcher.submit(session.fetch_messages, [uid for _pk, uid in batch])
+            return fetcher.submit(session.fetch_messages, [uid for _pk, uid, _size in batch])
 
         upcoming = fetch(batches[0])
         for index, batch in enumerate(batches):
