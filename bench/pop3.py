@@ -26,6 +26,10 @@ Measured in one run (the JSON key, then the target):
   courriel_store_in_memory_s  the same again, raw files written to tmpfs (/dev/shm):
                               what the fetch costs without the disk      (information)
   peak_rss_mb                 this process's peak during the fetches      <= 200 MB
+  pipelined_floor_cpu_s, courriel_cpu_s, courriel_leave_on_server_cpu_s
+                              CPU time of the floor's process and of this one
+                              during the fetches (every thread; Dovecot's and
+                              PostgreSQL's work not included)             (information)
   text_index_s                index_local_bodies() of every message of the default
                               account: search text,
                               read back from the store (a background task after
@@ -211,7 +215,8 @@ def pipelined_retr(port: int, user: MailUser, ca_file: Path, count: int) -> int:
 def measure_floor(port: int, user: MailUser, ca_file: Path, runs: int, count: int) -> dict:
     """Runs in a child process."""
     seconds = common.best_of(runs, lambda: pipelined_retr(port, user, ca_file, count))
-    return {"pipelined_floor_s": seconds}
+    cpu = common.best_cpu_of(runs, lambda: pipelined_retr(port, user, ca_file, count))
+    return {"pipelined_floor_s": seconds, "pipelined_floor_cpu_s": cpu}
 
 
 def store_floor(count: int, seed: int, folder: Path) -> dict:
@@ -309,8 +314,11 @@ def profiled(enabled: bool, function, *args):
         stats.sort_stats("tottime").print_stats(20)
 
 
-def measure_fetch(account, media: Path, profile: bool = False) -> tuple[float, float, object]:
-    """(seconds, peak RSS in MB, FetchResult) of one fetch_account(), storing into an
+def measure_fetch(
+    account, media: Path, profile: bool = False
+) -> tuple[float, float, object, float]:
+    """(seconds, peak RSS in MB, FetchResult, CPU seconds of this process) of one
+    fetch_account(), storing into an
     empty ``media`` folder: every file is written (none is found already stored), and
     nothing is deleted just before (deleting 10,000 files slows the file system's next
     journal commits, with online discard)."""
@@ -319,9 +327,10 @@ def measure_fetch(account, media: Path, profile: bool = False) -> tuple[float, f
     from webmail.pop3.engine import fetch_account
 
     common.reset_peak_rss()
+    cpu_before = common.cpu_seconds()
     with override_settings(MEDIA_ROOT=str(media)):
         seconds, result = common.timed(profiled, profile, fetch_account, account)
-    return seconds, common.peak_rss_mb(), result
+    return seconds, common.peak_rss_mb(), result, common.cpu_seconds() - cpu_before
 
 
 def stored_messages(account) -> int:
@@ -363,6 +372,9 @@ def figures_of(results: dict) -> list[Figure]:
                ratio_basis="floor"),
         Figure(COURRIEL_LABEL, results["courriel_s"], "s", limit,
                f"<= {COURRIEL_MAX_RATIO:g}x floor", results["ratio"], "floor"),
+        Figure("  CPU of this process", results["courriel_cpu_s"], "s",
+               ratio=ratio(results["courriel_cpu_s"], results["pipelined_floor_cpu_s"]),
+               ratio_basis="floor CPU"),
         Figure(RSS_LABEL, results["peak_rss_mb"], "MB", PEAK_RSS_MAX_MB,
                f"<= {PEAK_RSS_MAX_MB:g} MB", ratio(results["peak_rss_mb"], PEAK_RSS_MAX_MB),
                "target"),
@@ -425,16 +437,16 @@ def run(arguments: argparse.Namespace) -> dict:
         keep = create_account(server, courriel, "keep", leave_on_server=True)
         default = create_account(server, courriel, "default")
         log("Courriel, a copy left on the server ...")
-        keep_s, keep_rss, _ = measure_fetch(keep, workdir / "media-keep")
+        keep_s, keep_rss, _, keep_cpu = measure_fetch(keep, workdir / "media-keep")
         in_memory = None
         if Path("/dev/shm").is_dir():
             log("Courriel, a copy left on the server, raw files in memory (tmpfs) ...")
             media = Path(stack.enter_context(tempfile.TemporaryDirectory(dir="/dev/shm")))
-            in_memory, _rss, _ = measure_fetch(
+            in_memory, _rss, _, _cpu = measure_fetch(
                 create_account(server, courriel, "tmpfs", leave_on_server=True), media
             )
         log("Courriel, default options (delete after download) ...")
-        default_s, default_rss, result = measure_fetch(
+        default_s, default_rss, result, default_cpu = measure_fetch(
             default, workdir / "media-default", arguments.profile
         )
         stored_default, stored_keep = stored_messages(default), stored_messages(keep)
@@ -453,7 +465,9 @@ def run(arguments: argparse.Namespace) -> dict:
         **poplib_figures,
         **floor,
         "courriel_s": default_s,
+        "courriel_cpu_s": default_cpu,
         "courriel_leave_on_server_s": keep_s,
+        "courriel_leave_on_server_cpu_s": keep_cpu,
         "courriel_store_in_memory_s": in_memory,
         "peak_rss_mb": max(keep_rss, default_rss),
         "text_index_s": text_index_s,

@@ -19,6 +19,14 @@ Measured in one run (the JSON key, then the target):
   bodies_floor_s                stdlib imaplib: UID FETCH 1:* BODY.PEEK[], best of 3
   body_index_s                  index_account_bodies() for every message   <= 10 x bodies_floor_s
 and, to tell the server's share of a gap from Courriel's:
+  floor_cpu_s, bodies_floor_cpu_s  CPU time of the imaplib floors (best of 3)
+  initial_sync_cpu_s, body_index_cpu_s
+                                CPU time of this process during the sync / indexing
+                                (every thread; PostgreSQL's and Dovecot's work not
+                                included): the client-side work, less moved than wall
+                                clocks when other work shares the machine
+  body_index_tmpfs_s            body indexing again, every body pending again and the
+                                raw files written to tmpfs: the disk's share
   floor_courriel_items_s        the floor with the exact items the sync asks for (PREVIEW ...)
   courriel_items_first_fetch_s  the same, the first time: the server computes and caches
 
@@ -168,14 +176,21 @@ def measure_floors(port: int, user: MailUser, ca_file: Path, arguments) -> dict:
     try:
         floors = {
             "floor_s": common.best_of(FLOOR_RUNS, lambda: fetch_everything(imap, FLOOR_ITEMS)),
+            "floor_cpu_s": common.best_cpu_of(
+                FLOOR_RUNS, lambda: fetch_everything(imap, FLOOR_ITEMS)
+            ),
             "courriel_items_first_fetch_s": None,
             "bodies_floor_s": None,
+            "bodies_floor_cpu_s": None,
         }
         if not arguments.cold_previews:
             items = courriel_items(imap)
             floors["courriel_items_first_fetch_s"] = common.timed(fetch_everything, imap, items)[0]
         if not arguments.skip_bodies:
             floors["bodies_floor_s"] = common.best_of(
+                FLOOR_RUNS, lambda: fetch_everything(imap, "BODY.PEEK[]")
+            )
+            floors["bodies_floor_cpu_s"] = common.best_cpu_of(
                 FLOOR_RUNS, lambda: fetch_everything(imap, "BODY.PEEK[]")
             )
     finally:
@@ -272,15 +287,18 @@ def measure_initial_sync(account, newest_uids: list[int], profiling: Profiling) 
     rss_before = common.rss_mb()
     common.reset_peak_rss()
     worker = threading.Thread(target=run, name="initial-sync", daemon=True)
+    cpu_before = common.cpu_seconds()
     started = time.perf_counter()
     worker.start()
     newest50 = wait_until_indexed(account, newest_uids, started, worker)
     worker.join()
+    cpu = common.cpu_seconds() - cpu_before
     peak = common.peak_rss_mb()
     if "error" in outcome:
         raise outcome["error"]
     return {
         "initial_sync_s": outcome["seconds"],
+        "initial_sync_cpu_s": cpu,
         "newest50_s": newest50,
         "peak_rss_mb": peak,
         "rss_before_sync_mb": rss_before,
@@ -331,11 +349,14 @@ def measure_body_index(account, count: int, profiling: Profiling) -> dict:
 
     if not hasattr(ImapSession, "fetch_messages"):
         log("body indexing skipped: ImapSession.fetch_messages does not exist yet")
-        return {"body_index_s": None, "body_states": None}
+        return {"body_index_s": None, "body_index_cpu_s": None, "body_states": None}
+    cpu_before = common.cpu_seconds()
     seconds, pending = common.timed(profiling.run, "bodies", index_account_bodies, account, count)
+    cpu = common.cpu_seconds() - cpu_before
     states = Message.objects.filter(account=account).values("body_state").annotate(n=Count("id"))
     return {
         "body_index_s": seconds,
+        "body_index_cpu_s": cpu,
         "bodies_pending_after": pending,
         "body_states": {row["body_state"]: row["n"] for row in states},
     }
@@ -364,6 +385,11 @@ def relative(label: str, value: float | None, basis: float | None, most: float, 
     return Figure(label, value, "s", limit, f"<= {most:g}x {name}", ratio(value, basis), name)
 
 
+def cpu_figure(label: str, value: float | None, basis: float | None) -> Figure:
+    """CPU seconds against the floor's own CPU seconds (information)."""
+    return Figure(label, value, "s", ratio=ratio(value, basis), ratio_basis="floor CPU")
+
+
 def absolute(label: str, value: float | None, unit: str, most: float) -> Figure:
     return Figure(label, value, unit, most, f"<= {most:g} {unit}", ratio(value, most), "target")
 
@@ -375,6 +401,7 @@ def figures_of(results: dict) -> list[Figure]:
         information("  same, Courriel's items (warm)", results["floor_courriel_items_s"], floor),
         information("  same, first fetch (cold)", results["courriel_items_first_fetch_s"], floor),
         relative(SYNC_LABEL, results["initial_sync_s"], floor, INITIAL_SYNC_MAX_RATIO, "floor"),
+        cpu_figure("  CPU of this process", results["initial_sync_cpu_s"], results["floor_cpu_s"]),
         absolute(NEWEST_LABEL, results["newest50_s"], "s", NEWEST50_MAX_S),
         absolute(RESYNC_LABEL, results["resync_nochange_s"], "s", RESYNC_MAX_S),
         information("  same with connect+login", results["resync_nochange_with_login_s"]),
@@ -386,6 +413,16 @@ def figures_of(results: dict) -> list[Figure]:
             bodies_floor,
             BODY_INDEX_MAX_RATIO,
             "bodies floor",
+        ),
+        cpu_figure(
+            "  CPU of this process", results.get("body_index_cpu_s"), results["bodies_floor_cpu_s"]
+        ),
+        Figure(
+            "  same, raw files on tmpfs (no disk)",
+            results.get("body_index_tmpfs_s"),
+            "s",
+            ratio=ratio(results.get("body_index_tmpfs_s"), bodies_floor),
+            ratio_basis="bodies floor",
         ),
     ]
 
@@ -452,7 +489,29 @@ def measure_courriel(
     if not arguments.skip_bodies:
         log("body indexing ...")
         figures |= measure_body_index(account, arguments.messages, profiling)
+        figures["body_index_tmpfs_s"] = None
+        if Path("/dev/shm").is_dir():
+            log("body indexing again, raw files in memory (tmpfs) ...")
+            figures["body_index_tmpfs_s"] = measure_body_index_in_memory(account, arguments)
     return figures
+
+
+def measure_body_index_in_memory(account, arguments: argparse.Namespace) -> float:
+    """The same indexing with the raw files written to tmpfs: what it costs without
+    the disk (creating 10,000 files and their folders costs seconds of kernel time on
+    some file systems)."""
+    from django.test import override_settings
+
+    from webmail.engine.account_sync import index_account_bodies
+    from webmail.models import Message
+    from webmail.models.messages import BodyState
+
+    Message.objects.filter(account=account).update(body_state=BodyState.PENDING)
+    with (
+        tempfile.TemporaryDirectory(dir="/dev/shm") as media,
+        override_settings(MEDIA_ROOT=media),
+    ):
+        return common.timed(index_account_bodies, account, arguments.messages)[0]
 
 
 def run(arguments: argparse.Namespace) -> dict:
@@ -472,6 +531,10 @@ def run(arguments: argparse.Namespace) -> dict:
     }
     results["ratio"] = ratio(results["initial_sync_s"], results["floor_s"])
     results["body_index_ratio"] = ratio(results["body_index_s"], results["bodies_floor_s"])
+    results["cpu_ratio"] = ratio(results["initial_sync_cpu_s"], results["floor_cpu_s"])
+    results["body_index_cpu_ratio"] = ratio(
+        results.get("body_index_cpu_s"), results["bodies_floor_cpu_s"]
+    )
     return {key: _rounded(value) for key, value in results.items()}
 
 

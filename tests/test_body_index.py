@@ -57,3 +57,37 @@ def test_bodies_over_the_size_cap_are_skipped(account, dovecot, mail_user, media
 
 def test_raw_paths_fan_out(media):
     assert raw_path("abcdef") == "raw/ab/cd/abcdef.eml"
+
+
+def test_a_row_is_marked_indexed_only_once_its_file_is_written(
+    account, dovecot, mail_user, media, monkeypatch
+):
+    from webmail.engine import bodies
+
+    dovecot.deliver_many(mail_user, [make_message(n) for n in range(3)])
+    account_sync.sync_account(account)
+    written = bodies.store_raw_as
+
+    def store(digest, data, *, durable):
+        if b"Body of message 1." in data:
+            raise OSError(28, "No space left on device")  # a full disk: no real peer for it
+        written(digest, data, durable=durable)
+
+    monkeypatch.setattr(bodies, "store_raw_as", store)
+    with pytest.raises(OSError, match="No space left"):
+        account_sync.index_account_bodies(account, limit=10)
+    assert not Message.objects.exclude(body_state=BodyState.PENDING).exists()
+    monkeypatch.setattr(bodies, "store_raw_as", written)
+    assert account_sync.index_account_bodies(account, limit=10) == 0
+    assert set(Message.objects.values_list("body_state", flat=True)) == {BodyState.INDEXED}
+
+
+def test_fetch_batches_are_bounded_in_count_and_octets():
+    from webmail.engine.bodies import BATCH_BYTES, BATCH_SIZE, fetch_batches
+
+    small = [(n, n, 1000) for n in range(BATCH_SIZE + 1)]
+    assert [len(batch) for batch in fetch_batches(small)] == [BATCH_SIZE, 1]
+    large = [(n, n, BATCH_BYTES // 2) for n in range(5)]
+    assert [len(batch) for batch in fetch_batches(large)] == [2, 2, 1]
+    huge = [(1, 1, BATCH_BYTES * 2), (2, 2, 10)]
+    assert [len(batch) for batch in fetch_batches(huge)] == [1, 1]

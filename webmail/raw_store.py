@@ -17,12 +17,17 @@ def store_raw(data: bytes, *, durable: bool = True) -> str:
     fsyncs before returning: needed when the server's copy is about to be
     deleted (POP3), not for a copy of what an IMAP server keeps anyway."""
     digest = hashlib.sha256(data).hexdigest()
+    store_raw_as(digest, data, durable=durable)
+    return digest
+
+
+def store_raw_as(digest: str, data: bytes, *, durable: bool = True) -> None:
+    """``store_raw`` when the caller has hashed ``data`` already."""
     path = raw_path(digest)
     if isinstance(default_storage, FileSystemStorage):
         write_file(default_storage.path(path), data, durable=durable)
     elif not default_storage.exists(path):
         default_storage.save(path, ContentFile(data))
-    return digest
 
 
 def write_file(target: str, data: bytes, *, durable: bool) -> None:

@@ -57,3 +57,30 @@ def test_deep_nesting_does_not_blow_the_stack():
             + f"\r\n--d{depth}--\r\n".encode()
         )
     assert extract_text(raw) == ""  # beyond MAX_DEPTH: nothing, and no RecursionError
+
+
+def test_transfer_encodings_and_charsets_of_text_parts_are_decoded():
+    message = EmailMessage()
+    message.set_content("Première ligne, café.", charset="iso-8859-1", cte="quoted-printable")
+    message.add_attachment(b"%PDF-1.4 binary", maintype="application", subtype="pdf")
+    message.add_attachment("Texte en base64.", subtype="plain", cte="base64", disposition="inline")
+    assert extract_text(bytes(message)) == "Première ligne, café.\n\nTexte en base64."
+
+
+def test_the_text_of_a_forwarded_message_is_indexed():
+    inner = EmailMessage()
+    inner["Subject"] = "Original"
+    inner.set_content("Words of the original.")
+    outer = EmailMessage()
+    outer.set_content("See below.")
+    outer.add_attachment(inner)  # message/rfc822
+    assert extract_text(bytes(outer)) == "See below.\n\nWords of the original."
+
+
+def test_parts_of_a_digest_are_messages_by_default():
+    raw = (
+        b"Content-Type: multipart/digest; boundary=d\r\n\r\n"
+        b"--d\r\n\r\nSubject: one\r\n\r\nFirst digest entry.\r\n"
+        b"--d\r\n\r\nSubject: two\r\n\r\nSecond digest entry.\r\n--d--\r\n"
+    )
+    assert extract_text(raw) == "First digest entry.\nSecond digest entry."

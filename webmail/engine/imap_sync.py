@@ -15,15 +15,17 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from webmail.engine.message_rows import apply_flag_updates, upsert_summaries
+from webmail.engine.pipeline import Committer
 from webmail.engine.threads import thread_pending
 from webmail.mail.imap import ImapSession
-from webmail.mail.imap_types import FolderInfo, SelectedFolder
+from webmail.mail.imap_types import FolderInfo, MessageSummary, SelectedFolder
 from webmail.mailbox_state import folder_counts, store_folder_counts
 from webmail.models import Folder, MailAccount, Message, SpecialUse
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 500
+FIRST_BATCH_SIZE = 200  # the newest messages, shown as soon as they are in
+BATCH_SIZE = 2000  # then fewer round trips and statements; memory stays bounded
 SPECIAL_USE_BY_FLAG = {
     "\\Drafts": SpecialUse.DRAFTS,
     "\\Sent": SpecialUse.SENT,
@@ -164,10 +166,25 @@ def fetch_new(folder: Folder, session: ImapSession, uids) -> int:
         folder.complete = False
         folder.save(update_fields=["complete"])
     added = 0
-    for start in range(0, len(newest_first), BATCH_SIZE):
-        summaries = session.fetch_summaries(newest_first[start : start + BATCH_SIZE])
-        added += upsert_summaries(folder, summaries)
+    # While the server sends (and this thread parses) a batch, the previous one
+    # is written on the committer's thread: the two waits overlap.
+    with Committer(name="sync-commit") as committer:
+        for batch in batches(newest_first):
+            summaries = session.fetch_summaries(batch)
+            committer.submit(store_summaries, folder, summaries)
+            added += len(summaries)
     return added
+
+
+def batches(uids: list[int]):
+    yield uids[:FIRST_BATCH_SIZE]
+    for start in range(FIRST_BATCH_SIZE, len(uids), BATCH_SIZE):
+        yield uids[start : start + BATCH_SIZE]
+
+
+def store_summaries(folder: Folder, summaries: list[MessageSummary]) -> None:
+    """One batch of new messages into the index (on the committer's thread)."""
+    upsert_summaries(folder, summaries)
 
 
 def finish(folder: Folder, selected: SelectedFolder, *, recount: bool = True) -> None:

@@ -1,40 +1,70 @@
-"""The searchable text of a raw message: bounded work on any input, never raises."""
+"""The searchable text of a raw message: bounded work on any input, never raises.
 
-import email
-import email.policy
+Only the text parts are read: parts are found by ``mime_scan`` (offsets into the raw
+bytes, part headers alone parsed), so an attachment costs a ``bytes.find`` instead of
+the stdlib parser's walk through each of its base64 lines, which made nine tenths of
+the time of indexing a mailbox's bodies."""
+
 import html
 import re
+from dataclasses import dataclass, field
 from email.message import Message
 
 import nh3
 
+from webmail.mail.imap_preview import transfer_decode
+from webmail.mail.imap_text import decode_charset
+from webmail.mail.mime_scan import body_offset, boundary_of, parse_header, parts
+
 MAX_PARTS = 200
 MAX_DEPTH = 10
+MAX_PART_HEADER_BYTES = 256 * 1024
 WHITESPACE = re.compile(r"[ \t\r\f\v]+")
 BLANK_LINES = re.compile(r"\n\s*\n+")
+_MESSAGES = ("message/rfc822", "message/global")
 
 
-def text_parts(message: Message, depth: int = 0, budget: list[int] | None = None):
-    """Yield (content type, part) for the text parts, depth-first, within the caps."""
-    budget = budget if budget is not None else [MAX_PARTS]
-    if depth > MAX_DEPTH or budget[0] <= 0:
+@dataclass
+class _Walk:
+    raw: bytes
+    budget: int = MAX_PARTS
+    plain: list[str] = field(default_factory=list)
+    markup: list[tuple[Message, int, int]] = field(default_factory=list)
+
+
+def _visit(walk: _Walk, start: int, end: int, depth: int, default_type: str) -> None:
+    """One part (its header starts at ``start``): text parts are collected,
+    multiparts and attached messages visited, depth-first, within the caps."""
+    if depth > MAX_DEPTH or walk.budget <= 0:
         return
-    budget[0] -= 1
-    if message.is_multipart():
-        for part in message.get_payload() or []:
-            if isinstance(part, Message):
-                yield from text_parts(part, depth + 1, budget)
-    elif message.get_content_maintype() == "text" and not message.get_filename():
-        yield message.get_content_type(), message
+    walk.budget -= 1
+    body = body_offset(walk.raw, start, min(end, start + MAX_PART_HEADER_BYTES))
+    header = parse_header(walk.raw[start:body])
+    header.set_default_type(default_type)
+    body = min(body, end)
+    maintype = header.get_content_maintype()
+    if maintype == "multipart":
+        boundary = boundary_of(header)
+        # In a digest, a part without Content-Type is a message (RFC 2046 §5.1.5).
+        inner = "message/rfc822" if header.get_content_subtype() == "digest" else "text/plain"
+        for part_start, part_end in parts(walk.raw, body, end, boundary) if boundary else ():
+            _visit(walk, part_start, part_end, depth + 1, inner)
+    elif header.get_content_type() in _MESSAGES:
+        _visit(walk, body, end, depth + 1, "text/plain")
+    elif maintype == "text" and not header.get_filename():
+        if header.get_content_subtype() == "plain":
+            walk.plain.append(_decoded(header, walk.raw[body:end]))
+        elif not walk.plain:  # HTML is only used when there is no plain text at all
+            walk.markup.append((header, body, end))
 
 
-def decode(part: Message) -> str:
-    payload = part.get_payload(decode=True) or b""
-    charset = part.get_content_charset() or "utf-8"
+def _decoded(header: Message, octets: bytes) -> str:
+    encoding = str(header.get("content-transfer-encoding", "")).strip().lower()
     try:
-        return payload.decode(charset, "replace")
-    except LookupError:  # an unknown charset name
-        return payload.decode("utf-8", "replace")
+        charset = header.get_content_charset() or "utf-8"
+    except (LookupError, ValueError, TypeError):
+        charset = "utf-8"
+    return decode_charset(transfer_decode(octets, encoding), charset)
 
 
 def html_to_text(markup: str) -> str:
@@ -45,12 +75,11 @@ def html_to_text(markup: str) -> str:
 
 def extract_text(raw: bytes, limit: int = 100_000) -> str:
     """Plain text for search: text/plain parts, else text/html stripped of markup."""
-    # compat32 parses hostile messages in bounded time (see STACK.md); we only need payloads.
-    message = email.message_from_bytes(raw[: limit * 20], policy=email.policy.compat32)
-    plain, markup = [], []
-    for content_type, part in text_parts(message):
-        (plain if content_type == "text/plain" else markup).append(part)
-    chosen = [decode(part) for part in plain] or [html_to_text(decode(part)) for part in markup]
+    walk = _Walk(raw[: limit * 20])
+    _visit(walk, 0, len(walk.raw), 0, "text/plain")
+    chosen = walk.plain or [
+        html_to_text(_decoded(header, walk.raw[start:end])) for header, start, end in walk.markup
+    ]
     text = WHITESPACE.sub(" ", "\n".join(chosen))
     text = BLANK_LINES.sub("\n\n", text).strip().replace("\x00", "")
     return text[:limit]

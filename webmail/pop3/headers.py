@@ -14,14 +14,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
 
+from webmail.mail.imap_fetch import parse_header_date
 from webmail.mail.imap_text import decode_header_text
-from webmail.pop3.structure import (
-    BodySummary,
-    body_offset,
-    header_policy,
-    parse_header,
-    summarize,
-)
+from webmail.mail.mime_scan import header_fields
+from webmail.pop3.structure import BodySummary, body_offset, header_policy, summarize
 
 MAX_HEADER_BYTES = 256 * 1024
 MAX_FIELD_BYTES = 16 * 1024  # one header's value; 50,000 recipients stop here
@@ -64,10 +60,9 @@ def describe(raw: bytes) -> MessageFields:
     """The index fields of ``raw``; a message too broken to read gives empty fields."""
     try:
         body_start = body_offset(raw, 0, min(len(raw), MAX_HEADER_BYTES))
-        header = parse_header(raw[:body_start])
+        values = _values_by_name(header_fields(raw[:body_start]))
     except Exception:  # a parser bug on hostile input must not stop a download
         return MessageFields()
-    values = _values_by_name(header)
     try:
         body = summarize(raw, _content_header(values), body_start, PREVIEW_CHARS)
     except Exception:
@@ -93,14 +88,18 @@ def describe(raw: bytes) -> MessageFields:
 
 def clean(text: str | None, limit: int | None = None) -> str:
     """PostgreSQL text must be valid UTF-8 without NUL (as webmail.engine.message_rows)."""
-    text = (text or "").replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+    text = text or ""
+    if not text.isascii():  # only non-ASCII text can hold lone surrogates
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    if "\x00" in text:
+        text = text.replace("\x00", "")
     return text[:limit] if limit else text
 
 
-def _values_by_name(header: Message) -> dict[str, list[str]]:
+def _values_by_name(fields: list[tuple[str, str]]) -> dict[str, list[str]]:
     # One pass: Message.get scans every header for each name asked.
     values: dict[str, list[str]] = {}
-    for name, value in header.raw_items():
+    for name, value in fields:
         values.setdefault(name.lower(), []).append(value)
     return values
 
@@ -167,15 +166,10 @@ def _simple_addresses(value: str) -> list[tuple[str, str]] | None:
 
 
 def _date(value: str) -> datetime | None:
-    if not value.strip():
-        return None
-    try:
-        parsed = email.utils.parsedate_to_datetime(value.strip())
-        if parsed.tzinfo is None:  # RFC 5322 "-0000": the time is UTC, the zone unknown
-            parsed = parsed.replace(tzinfo=UTC)
-        return parsed.astimezone(UTC)
-    except (ValueError, TypeError, IndexError, OverflowError):
-        return None
+    # The IMAP side's reader: the usual shape by one regular expression, anything
+    # else by the stdlib; "-0000" (the zone unknown, RFC 5322 3.3) read as UTC.
+    parsed = parse_header_date(value.strip().encode("utf-8", "surrogateescape"))
+    return parsed.astimezone(UTC) if parsed is not None else None
 
 
 def _received_date(values: dict[str, list[str]]) -> datetime | None:

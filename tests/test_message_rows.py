@@ -1,0 +1,85 @@
+"""Rows from summaries: the COPY upsert (PostgreSQL) and the ORM one write the same
+rows, running twice changes nothing, and a refresh keeps what the body indexer wrote."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from webmail.engine import copy_rows
+from webmail.engine.message_rows import upsert_summaries
+from webmail.mail.imap_types import Address, MessageSummary
+from webmail.models import Folder, Message
+from webmail.models.messages import BodyState
+
+pytestmark = pytest.mark.django_db
+
+COMPARED = [
+    "uid", "modseq", "message_id", "in_reply_to", "references", "subject", "from_name",
+    "from_email", "to", "cc", "reply_to", "date", "internal_date", "size", "has_attachments",
+    "preview", "preview_section", "is_seen", "is_flagged", "is_answered", "is_draft",
+    "keywords", "body_state", "body_text", "raw_sha256", "account_id",
+]  # fmt: skip
+
+
+def summary(uid: int, **changes) -> MessageSummary:
+    values = {
+        "uid": uid,
+        "flags": frozenset({"\\Seen", "$Forwarded", "\\Recent", "$label1"}),
+        "internal_date": datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+        "size": 1234,
+        "modseq": 7,
+        "date": datetime(2026, 1, 2, 3, 0, tzinfo=UTC),
+        "subject": "Réunion\x00 \udcff lundi",  # NUL and a lone surrogate must not reach SQL
+        "from_": (Address("Émilie Dupont", "emilie@example.org"),),
+        "sender": (),
+        "reply_to": (Address("", "noreply@example.org"),),
+        "to": (Address("Bob", "bob@example.org"), Address("", "carol@example.org")),
+        "cc": (),
+        "bcc": (),
+        "message_id": "<m1@example.org>",
+        "in_reply_to": "<parent@example.org>",
+        "references": ("<root@example.org>", "<parent@example.org>"),
+        "content_type": "multipart/mixed",
+        "has_attachments": True,
+        "attachments": (),
+        "preview": "Bonjour à tous",
+        "preview_section": "1.1",
+    }
+    return MessageSummary(**{**values, **changes})
+
+
+@pytest.fixture
+def folders(account):
+    return [Folder.objects.create(account=account, name=name) for name in ("A", "B")]
+
+
+def rows_of(folder: Folder) -> list[tuple]:
+    return list(Message.objects.filter(folder=folder).order_by("uid").values_list(*COMPARED))
+
+
+def test_the_copy_upsert_writes_what_the_orm_writes(folders, monkeypatch):
+    if not copy_rows.available():
+        pytest.skip("COPY is PostgreSQL's")
+    summaries = [summary(1), summary(2, flags=frozenset(), cc=(Address("Zoé", "z@x.org"),))]
+    upsert_summaries(folders[0], summaries)
+    monkeypatch.setattr(copy_rows, "available", lambda: False)
+    upsert_summaries(folders[1], summaries)
+    assert rows_of(folders[0]) == rows_of(folders[1])
+    first = Message.objects.get(folder=folders[0], uid=1)
+    assert first.subject == "Réunion ? lundi"
+    assert first.keywords == ["$Forwarded", "$label1"]
+    assert first.to == [["Bob", "bob@example.org"], ["", "carol@example.org"]]
+    assert first.body_state == BodyState.PENDING
+
+
+def test_running_twice_refreshes_the_rows_and_keeps_the_indexed_body(folders):
+    folder = folders[0]
+    upsert_summaries(folder, [summary(1), summary(2)])
+    Message.objects.filter(folder=folder, uid=1).update(
+        body_state=BodyState.INDEXED, body_text="the body", raw_sha256="ab" * 32
+    )
+    upsert_summaries(folder, [summary(1, subject="Changed", flags=frozenset()), summary(2)])
+    assert Message.objects.filter(folder=folder).count() == 2
+    refreshed = Message.objects.get(folder=folder, uid=1)
+    assert (refreshed.subject, refreshed.is_seen, refreshed.keywords) == ("Changed", False, [])
+    assert (refreshed.body_state, refreshed.body_text) == (BodyState.INDEXED, "the body")
