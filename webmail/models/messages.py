@@ -11,12 +11,18 @@ class BodyState(models.TextChoices):
 class Message(models.Model):
     """One message as the index knows it: enough to list, search and thread it."""
 
-    account = models.ForeignKey("webmail.MailAccount", on_delete=models.CASCADE, related_name="+")
-    folder = models.ForeignKey("webmail.Folder", on_delete=models.CASCADE, related_name="messages")
+    # No index of their own: the composite indexes below lead with them, and every
+    # index costs each of the sync's inserts.
+    account = models.ForeignKey(
+        "webmail.MailAccount", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    folder = models.ForeignKey(
+        "webmail.Folder", on_delete=models.CASCADE, related_name="messages", db_index=False
+    )
     uid = models.BigIntegerField()
     modseq = models.BigIntegerField(null=True, blank=True)
 
-    message_id = models.CharField(max_length=998, blank=True, db_index=True)
+    message_id = models.CharField(max_length=998, blank=True)  # threads: see ThreadLink
     in_reply_to = models.CharField(max_length=998, blank=True)
     references = models.TextField(blank=True)
 
