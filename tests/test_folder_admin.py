@@ -145,3 +145,19 @@ def test_strangers_cannot_touch_anothers_folders(client, bob, synced):
     response = client.post(reverse("webmail:rename_folder", args=[inbox.pk]), {"name": "x"})
     assert response.status_code == 404
     assert Folder.objects.filter(pk=archive.pk).exists()
+
+
+def test_push_can_be_turned_on_and_off_per_folder(alice_client, synced, bob, client):
+    from webmail.engine.listener import watched_folders
+
+    archive = folder_named(synced, "Archive")
+    url = reverse("webmail:watch_folder", args=[archive.pk])
+    page = alice_client.get(reverse("webmail:manage_folders", args=[synced.pk])).content.decode()
+    assert url in page and "Push off" in page  # only INBOX is watched at first
+    alice_client.post(url, {"watch": "on"})
+    assert archive in watched_folders()
+    alice_client.post(url, {"watch": "off"})
+    assert archive not in watched_folders()
+    client.force_login(bob)
+    assert client.post(url, {"watch": "on"}).status_code == 404
+    assert archive not in watched_folders()

@@ -46,6 +46,7 @@ webmail_patterns = [
     path("mail-accounts/<int:pk>/folders/", folder_admin.manage_folders, name="manage_folders"),
     path("folder/<int:pk>/rename/", folder_admin.rename_folder, name="rename_folder"),
     path("folder/<int:pk>/delete/", folder_admin.delete_folder, name="delete_folder"),
+    path("folder/<int:pk>/watch/", folder_admin.watch_folder, name="watch_folder"),
     path("settings/", include("webmail.settings_urls")),
 ]
 

@@ -184,3 +184,19 @@ def test_the_edit_page_shows_the_accounts_interval(alice_client, alice):
     page = alice_client.get(reverse("webmail:account_edit", args=[account.pk]))
     assert page.status_code == 200
     assert page.context["form"]["sync_interval_minutes"].value() == 30
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_existing_account_on_a_host_blocked_later_is_not_dialled_any_more(account):
+    from webmail.engine import account_sync
+    from webmail.mail.errors import MailError
+    from webmail.models import AccountStatus
+
+    save_site_settings(mail_hosts_blocked=account.incoming_host)
+
+    with pytest.raises(MailError, match="host_blocked"):
+        account_sync.sync_account(account)  # recorded, and not retried by the task
+
+    account.refresh_from_db()
+    assert (account.status, account.last_error) == (AccountStatus.ERROR, "host_blocked")
+    assert not account.folders.exists()  # nothing was read from the server

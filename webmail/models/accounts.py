@@ -3,6 +3,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from webmail import credentials
+from webmail.mail.errors import MailError
+from webmail.mail.netguard import host_is_allowed
 from webmail.mail.types import Protocol, Security, ServerSettings
 
 SECURITY_CHOICES = [
@@ -72,6 +74,7 @@ class MailAccount(models.Model):
         self.smtp_password = credentials.encrypt(raw)
 
     def incoming_settings(self) -> ServerSettings:
+        self._refuse_blocked_host(self.incoming_host)
         return ServerSettings(
             host=self.incoming_host,
             port=self.incoming_port,
@@ -84,6 +87,7 @@ class MailAccount(models.Model):
         )
 
     def smtp_settings(self) -> ServerSettings:
+        self._refuse_blocked_host(self.smtp_host)
         return ServerSettings(
             host=self.smtp_host,
             port=self.smtp_port,
@@ -94,6 +98,17 @@ class MailAccount(models.Model):
             ca_file=settings.MAIL_CA_FILE,
             timeout=settings.MAIL_TIMEOUT,
         )
+
+    @staticmethod
+    def _refuse_blocked_host(host: str) -> None:
+        """A host the administrator blocked after the account was added is not
+        dialled any more: every connection starts from these settings."""
+        from webmail.sitesettings import site_settings  # it builds on these models
+
+        site = site_settings()
+        if not host_is_allowed(host, site.hosts_allowed, site.hosts_blocked):
+            # Not a ConnectError: waiting and retrying would not change the answer.
+            raise MailError("host_blocked", f"{host} is blocked by the site settings")
 
     @property
     def can_sync(self) -> bool:

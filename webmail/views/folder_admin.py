@@ -80,3 +80,24 @@ def delete_folder(request, pk: int):
     folder_admin.delete_folder(folder)
     messages.success(request, _("Folder “%(name)s” deleted.") % {"name": folder.name})
     return redirect("webmail:manage_folders", pk=folder.account_id)
+
+
+@login_required
+@require_POST
+def watch_folder(request, pk: int):
+    """Push: the IDLE listener keeps a connection open on the folders watched (it
+    reads the list again within a minute)."""
+    folder = get_folder_for_user(request, pk)
+    if folder.account.protocol == "imap" and folder.selectable:
+        folder.watch = request.POST.get("watch") == "on"
+        folder.save(update_fields=["watch"])
+        if folder.watch:
+            messages.success(
+                request, _("New mail in “%(name)s” now shows at once.") % {"name": folder.name}
+            )
+        else:
+            messages.success(
+                request,
+                _("“%(name)s” is checked at the account's interval.") % {"name": folder.name},
+            )
+    return redirect("webmail:manage_folders", pk=folder.account_id)
