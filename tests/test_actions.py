@@ -48,7 +48,11 @@ def test_deleting_moves_to_trash_then_deletes_for_good(alice_client, synced, oth
     tasks.move_messages(inbox.pk, [message.uid], inbox.uidvalidity, trash.pk)
     account_sync.sync_account(synced)
     in_trash = Message.objects.get(folder=trash)
-    act(alice_client, "delete", in_trash)
+    page = act(alice_client, "delete", in_trash).content.decode()
+    assert "Delete for good?" in page  # asked first: nothing happened yet
+    assert Message.objects.filter(pk=in_trash.pk).exists()
+    act(alice_client, "delete", in_trash, confirm="yes")
+    assert not Message.objects.filter(pk=in_trash.pk).exists()
     trash.refresh_from_db()
     tasks.delete_messages(trash.pk, [in_trash.uid], trash.uidvalidity)
     assert server_uids(other_device, "Trash") == []

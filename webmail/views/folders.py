@@ -13,7 +13,7 @@ from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from webmail.models import Folder, MailAccount, Message, preferences_for
+from webmail.models import Folder, MailAccount, Message, SpecialUse, preferences_for
 from webmail.models.preferences import ListMode
 from webmail.services.actions import ACTIONS, NoSuchFolder, act_on_messages
 from webmail.services.conversations import (
@@ -147,6 +147,13 @@ def act(request):
     if threads:
         within = scope_messages(request.user, request.POST.get("scope", ""))
         ids += messages_of_conversations(request.user, threads, within)
+    if action == "delete" and request.POST.get("confirm") != "yes":
+        in_trash = Message.objects.filter(
+            pk__in=ids, account__user=request.user, folder__special_use=SpecialUse.TRASH
+        ).count()
+        if in_trash:  # deleting from the Trash is for good: ask first
+            context = {"ids": ids, "count": in_trash, "next": safe_next(request)}
+            return render(request, "webmail/confirm_delete_forever.html", context)
     destination = request.POST.get("destination")
     try:
         act_on_messages(request.user, ids, action, int(destination) if destination else None)
