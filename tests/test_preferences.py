@@ -270,3 +270,16 @@ def test_a_refused_form_does_not_change_the_page_it_is_shown_on(alice_client, al
     )
     assert response.status_code == 200
     assert 'data-theme="light"' in response.content.decode()
+
+
+def test_intervals_below_the_sites_minimum_are_neither_offered_nor_taken(
+    alice_client, alice, settings
+):
+    settings.SYNC_INTERVAL_MINIMUM_SECONDS = 600
+    account = inbox_of(alice).account
+    page = alice_client.get(reverse("webmail:settings_accounts")).content.decode()
+    assert 'value="300"' not in page and 'value="900"' in page
+    field = f"account-{account.pk}-sync_interval"
+    alice_client.post(reverse("webmail:settings_sync_interval", args=[account.pk]), {field: "120"})
+    account.refresh_from_db()
+    assert account.sync_interval == 300  # unchanged

@@ -6,9 +6,11 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from webmail.forms.accounts import validate_interval_minutes
 from webmail.models import MailAccount
 from webmail.models.preferences import Preferences
 from webmail.outbox.services import UNDO_SECONDS
+from webmail.sitesettings import site_settings
 
 SYNC_INTERVAL_CHOICES = [
     (60, _("Every minute")),
@@ -89,3 +91,15 @@ class SyncIntervalForm(forms.ModelForm):
     class Meta:
         model = MailAccount
         fields = ["sync_interval"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Intervals shorter than the administrator's minimum are not offered.
+        shortest = site_settings().minimum_sync_interval
+        field = self.fields["sync_interval"]
+        field.choices = [(value, label) for value, label in field.choices if value >= shortest]
+
+    def clean_sync_interval(self):
+        seconds = self.cleaned_data["sync_interval"]
+        validate_interval_minutes(seconds // 60)
+        return seconds
