@@ -276,7 +276,7 @@ def test_attachments_keep_their_bytes_and_rfc2231_filenames():
     assert second.get_payload(decode=True) == "Zoë\n".encode()
 
 
-@pytest.mark.parametrize("content_type", ["", "nonsense", "message/rfc822", "multipart/mixed"])
+@pytest.mark.parametrize("content_type", ["", "nonsense", "message/partial", "multipart/mixed"])
 def test_a_content_type_that_cannot_be_sent_as_bytes_becomes_octet_stream(content_type):
     message = parse(simple(attachments=[Attachment("x.eml", b"From: a@b\r\n\r\nx", content_type)]))
 
@@ -377,3 +377,33 @@ def test_read_headers_refuses_a_message_without_a_message_id():
 
 def test_message_ids_made_here_are_well_formed():
     assert MESSAGE_ID.fullmatch(make_message_id("example.org"))
+
+
+def test_a_forwarded_message_is_message_rfc822_when_it_can_be_else_an_eml_file():
+    import email.policy
+
+    from webmail.mail.compose import Attachment, Mailbox, build_message
+
+    seven_bit = b"From: bob@example.net\r\nSubject: Lunch\r\n\r\nAt noon?\r\n"
+    eight_bit = b"From: bob@example.net\r\nSubject: Caf\xc3\xa9\r\n\r\nOui\r\n"
+    raw = build_message(
+        sender=Mailbox("alice@example.org"),
+        to=[Mailbox("erin@example.net")],
+        text="Below.",
+        attachments=[
+            Attachment("Lunch.eml", seven_bit, "message/rfc822"),
+            Attachment("Cafe.eml", eight_bit, "message/rfc822"),
+        ],
+    )
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    inner, as_file = message.iter_attachments()
+    assert (inner.get_content_type(), inner["Content-Transfer-Encoding"]) == (
+        "message/rfc822",
+        "7bit",
+    )
+    assert inner.get_content()["Subject"] == "Lunch"
+    assert (as_file.get_content_type(), as_file.get_filename()) == (
+        "application/octet-stream",
+        "Cafe.eml",
+    )
+    assert as_file.get_content() == eight_bit

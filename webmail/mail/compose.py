@@ -154,6 +154,9 @@ def _set_body(
     if html is not None:
         message.add_alternative(html, subtype="html")
     for attachment in attachments:
+        if attachment.content_type == "message/rfc822" and _fits_7bit(attachment.content):
+            _attach_message(message, attachment)
+            continue
         maintype, subtype = _content_type(attachment.content_type)
         message.add_attachment(
             attachment.content,
@@ -163,6 +166,21 @@ def _set_body(
         )
     for part in message.iter_parts() if message.is_multipart() else ():
         _drop_inner_mime_version(part)
+
+
+def _fits_7bit(raw: bytes) -> bool:
+    """message/rfc822 may not be base64-encoded (RFC 2046 section 5.2.1): only a
+    7-bit message with short lines travels as one; others go as an .eml file."""
+    return raw.isascii() and all(len(line) <= 998 for line in raw.splitlines())
+
+
+def _attach_message(message: EmailMessage, attachment: Attachment) -> None:
+    """A forwarded message as a message/rfc822 part: mail readers show it as a
+    message, with its own headers and attachments."""
+    inner = email.message_from_bytes(attachment.content, policy=email.policy.default)
+    message.add_attachment(
+        inner, cte="7bit", filename=_single_line(attachment.filename, "filename").strip()
+    )
 
 
 def _drop_inner_mime_version(part: EmailMessage) -> None:
