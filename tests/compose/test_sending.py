@@ -311,3 +311,22 @@ def test_a_message_the_server_refuses_becomes_a_draft_again(alice_client, imap_s
 
     draft.refresh_from_db()
     assert draft.state == DraftState.EDITING and draft.subject == "Bounce"
+
+
+def test_a_sent_reply_joins_its_original_in_the_conversation_view(
+    alice_client, imap_sender, original, smtp
+):
+    from webmail.engine import account_sync
+
+    response = alice_client.get(reverse("compose:from_message", args=[original.pk, "reply"]))
+    draft = Draft.objects.get(pk=int(response.url.strip("/").split("/")[-1]))
+    values = {**fields(draft, body_html="<p>Noon it is.</p>" + draft.body_html), "action": "send"}
+    alice_client.post(reverse("compose:edit", args=[draft.pk]), values)
+    engine.deliver(OutboxMessage.objects.get(user=imap_sender.user).pk)  # and files it in Sent
+    account_sync.sync_account(imap_sender)
+
+    reply = Message.objects.get(folder__special_use="sent", subject="Re: Lunch on Friday")
+    original.refresh_from_db()
+    assert reply.thread_id == original.thread_id is not None
+    page = alice_client.get(reverse("webmail:conversation", args=[original.thread_id]))
+    assert page.content.decode().count('class="conversation__item"') == 2
