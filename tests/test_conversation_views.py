@@ -235,3 +235,24 @@ def test_a_bulk_action_from_all_inboxes_stays_in_the_inboxes(alice_client, conve
     )
     seen = dict(Message.objects.values_list("pk", "is_seen"))
     assert seen == {question.pk: True, answer.pk: True, reply.pk: False, other.pk: False}
+
+
+def test_the_conversation_page_moves_the_whole_conversation(alice_client, conversation):
+    folders, (_question, _reply, answer, other) = conversation
+    page = alice_client.get(reverse("webmail:conversation", args=[answer.thread_id]))
+    menu = page.content.decode().split('id="conversation-destination"', 1)[1].split("</select>")[0]
+    assert f'value="{folders["archive"].pk}"' in menu
+    data = {"action": "move", "threads": [answer.thread_id], "destination": folders["archive"].pk}
+    alice_client.post(reverse("webmail:act"), data)
+    # IMAP: the rows leave at once; the server's new UIDs come with the next sync.
+    assert list(Message.objects.filter(folder=folders["inbox"])) == [other]
+
+
+def test_mail_in_junk_offers_not_spam(alice_client, alice, media):
+    junk = Folder.objects.create(account=mailbox(alice)["inbox"].account, name="Junk",
+                                 special_use="junk")  # fmt: skip
+    message = add(junk, 9)
+    page = alice_client.get(reverse("webmail:message", args=[message.pk])).content.decode()
+    assert 'value="not_spam"' in page and 'value="spam"' not in page
+    listing = alice_client.get(reverse("webmail:folder", args=[junk.pk])).content.decode()
+    assert 'value="not_spam"' in listing

@@ -35,5 +35,6 @@ def conversation_view(request, thread_id: int):
         "subject": messages[0].subject or messages[-1].subject,
         "back_folder_id": (received or messages)[-1].folder_id,
         "thread_id": thread_id,
+        "move_targets": messages[0].account.folders.filter(selectable=True),
     }
     return render(request, "webmail/conversation.html", context)
