@@ -39,6 +39,9 @@ def set_test_settings_environment() -> None:
         "CREDENTIALS_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "ALLOWED_HOSTS": "localhost,127.0.0.1,testserver",
         "WEBAUTHN_ALLOW_INSECURE_ORIGIN": "true",
+        # The fixtures speak plain text on loopback in many tests (fault-injecting
+        # proxies, scripted servers); tests of the refusal set it to false.
+        "ALLOW_INSECURE_MAIL_CONNECTIONS": "true",
         "DEFAULT_FROM_EMAIL": "Courriel <courriel@courriel.test>",
     }
     for name, value in defaults.items():

@@ -200,3 +200,28 @@ def test_an_existing_account_on_a_host_blocked_later_is_not_dialled_any_more(acc
     account.refresh_from_db()
     assert (account.status, account.last_error) == (AccountStatus.ERROR, "host_blocked")
     assert not account.folders.exists()  # nothing was read from the server
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_existing_plain_text_account_stops_once_plain_text_is_forbidden(
+    alice, dovecot, mail_user
+):
+    from webmail.engine import account_sync
+    from webmail.mail.errors import MailError
+
+    account = MailAccount(
+        user=alice, email="plain@courriel.test", incoming_host="127.0.0.1",
+        incoming_port=dovecot.imap_port, incoming_security="plain",
+        incoming_username=mail_user.name, smtp_host="127.0.0.1", smtp_port=25,
+        smtp_security="plain",
+    )  # fmt: skip
+    account.set_incoming_password(mail_user.password)
+    account.save()
+    account_sync.sync_account(account)
+    assert account.folders.filter(name="INBOX").exists()  # allowed: it syncs
+
+    save_site_settings(allow_insecure_connections=False)
+    with pytest.raises(MailError, match="insecure_forbidden"):
+        account_sync.sync_account(account)
+    account.refresh_from_db()
+    assert account.last_error == "insecure_forbidden"

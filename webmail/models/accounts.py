@@ -74,7 +74,7 @@ class MailAccount(models.Model):
         self.smtp_password = credentials.encrypt(raw)
 
     def incoming_settings(self) -> ServerSettings:
-        self._refuse_blocked_host(self.incoming_host)
+        self._refuse_what_the_site_forbids(self.incoming_host, self.incoming_security)
         return ServerSettings(
             host=self.incoming_host,
             port=self.incoming_port,
@@ -87,7 +87,7 @@ class MailAccount(models.Model):
         )
 
     def smtp_settings(self) -> ServerSettings:
-        self._refuse_blocked_host(self.smtp_host)
+        self._refuse_what_the_site_forbids(self.smtp_host, self.smtp_security)
         return ServerSettings(
             host=self.smtp_host,
             port=self.smtp_port,
@@ -100,15 +100,17 @@ class MailAccount(models.Model):
         )
 
     @staticmethod
-    def _refuse_blocked_host(host: str) -> None:
-        """A host the administrator blocked after the account was added is not
-        dialled any more: every connection starts from these settings."""
+    def _refuse_what_the_site_forbids(host: str, security: str) -> None:
+        """A host the administrator blocked, or plain text they forbade, after the
+        account was added is not dialled any more: every connection starts here.
+        Not a ConnectError: waiting and retrying would not change the answer."""
         from webmail.sitesettings import site_settings  # it builds on these models
 
         site = site_settings()
         if not host_is_allowed(host, site.hosts_allowed, site.hosts_blocked):
-            # Not a ConnectError: waiting and retrying would not change the answer.
             raise MailError("host_blocked", f"{host} is blocked by the site settings")
+        if security == Security.PLAIN.value and not site.allow_insecure_connections:
+            raise MailError("insecure_forbidden", f"{host}: plain text is not allowed here")
 
     @property
     def can_sync(self) -> bool:
