@@ -1,4 +1,4 @@
-// The compose page: a small rich-text editor, autosave, address suggestions,
+// The compose page: the rich-text editor (vendored Squire), autosave, address suggestions,
 // attachment checks; and the "Sent — Undo" countdown. No inline script or style (CSP).
 (function () {
   "use strict";
@@ -29,19 +29,34 @@
 
   // -- editor -------------------------------------------------------------------------
 
+  // Squire (vendored, static/vendor/squire) edits; DOMPurify, loaded before it,
+  // cleans any HTML it is given (pasted, set). The server sanitizes again on save.
+  const TOGGLES = {
+    bold: ["B", "bold", "removeBold"],
+    italic: ["I", "italic", "removeItalic"],
+    underline: ["U", "underline", "removeUnderline"],
+    insertUnorderedList: ["UL", "makeUnorderedList", "removeList"],
+    insertOrderedList: ["OL", "makeOrderedList", "removeList"],
+  };
+
   function setUpEditor(form, changed) {
-    const editor = document.getElementById("compose-editor");
+    const root = document.getElementById("compose-editor");
     const source = form.querySelector("textarea[name=body_html]");
     const plain = form.querySelector("textarea[name=body_text]");
     const toolbar = form.querySelector(".compose__toolbar");
     const formatField = form.querySelector("[name=format]");
-    if (!editor || !source) return () => {};
-    editor.hidden = false;
+    if (!root || !source || !window.Squire || !window.DOMPurify) return null;
+    const initial = root.innerHTML;
+    root.innerHTML = "";
+    root.hidden = false;
     toolbar.hidden = false;
     form.classList.add("compose__form--scripted");
+    const editor = new window.Squire(root, { blockTag: "P" });
+    editor.setHTML(initial);
     const sync = () => {
-      source.value = editor.innerHTML;
+      source.value = editor.getHTML();
     };
+    sync();
     editor.addEventListener("input", () => {
       sync();
       changed();
@@ -49,45 +64,49 @@
     toolbar.addEventListener("click", (event) => {
       const button = event.target.closest("button[data-command]");
       if (!button) return;
-      editor.focus();
       const command = button.dataset.command;
       if (command === "createLink") {
         const url = window.prompt(button.dataset.prompt, "https://");
-        if (url && /^(https?:|mailto:)/i.test(url.trim())) {
-          document.execCommand("createLink", false, url.trim());
-        }
+        if (url && /^(https?:|mailto:)/i.test(url.trim())) editor.makeLink(url.trim());
       } else if (command === "blockquote") {
-        document.execCommand("formatBlock", false, "blockquote");
-      } else {
-        document.execCommand(command, false, null);
+        editor.increaseQuoteLevel();
+      } else if (command === "removeFormat") {
+        editor.removeAllFormatting();
+      } else if (TOGGLES[command]) {
+        const [tag, on, off] = TOGGLES[command];
+        if (editor.hasFormat(tag)) editor[off]();
+        else editor[on]();
       }
+      editor.focus();
       sync();
       changed();
     });
     if (formatField) {
       formatField.addEventListener("change", () => {
         if (formatField.value === "plain") {
-          plain.value = editor.innerText;
+          plain.value = root.innerText;
         } else {
-          editor.innerHTML = plain.value
-            .split(/\n{2,}/)
-            .map((paragraph) => `<p>${escapeHtml(paragraph).replace(/\n/g, "<br>")}</p>`)
-            .join("");
+          editor.setHTML(
+            plain.value
+              .split(/\n{2,}/)
+              .map((paragraph) => `<p>${escapeHtml(paragraph).replace(/\n/g, "<br>")}</p>`)
+              .join("")
+          );
           sync();
         }
         form.dataset.format = formatField.value;
         changed();
       });
     }
-    return sync;
+    return { sync, editor };
   }
 
   // -- signature follows the From -------------------------------------------------------
 
-  function setUpSignatures(form, sync) {
+  function setUpSignatures(form, rich, sync) {
     const data = document.getElementById("compose-signatures");
     const sender = form.querySelector("[name=sender]");
-    const editor = document.getElementById("compose-editor");
+    const editor = rich && rich.editor;
     const plain = form.querySelector("textarea[name=body_text]");
     if (!data || !sender) return;
     const signatures = JSON.parse(data.textContent);
@@ -101,7 +120,7 @@
       const old = signatures[previous] || { text: "", html: "" };
       const fresh = signatures[sender.value] || { text: "", html: "" };
       previous = sender.value;
-      if (editor) editor.innerHTML = swap(editor.innerHTML, old.html, fresh.html, "<p><br></p>");
+      if (editor) editor.setHTML(swap(editor.getHTML(), old.html, fresh.html, "<p><br></p>"));
       plain.value = swap(plain.value, old.text, fresh.text, "\n\n");
       sync();
     });
@@ -378,9 +397,10 @@
     const form = document.getElementById("compose-form");
     if (!form) return;
     let changed = () => {};
-    const sync = setUpEditor(form, () => changed());
+    const rich = setUpEditor(form, () => changed());
+    const sync = rich ? rich.sync : () => {};
     changed = setUpAutosave(form, sync);
-    setUpSignatures(form, sync);
+    setUpSignatures(form, rich, sync);
     setUpSuggestions(form);
     setUpAttachments(form);
   });

@@ -65,6 +65,7 @@ def test_a_message_is_written_with_the_editor_sent_undone_and_sent_again(
     expect(page.locator("#compose-status")).to_contain_text("Draft saved at", timeout=10_000)
     draft = Draft.objects.get(user=alice)
     assert draft.subject == "Plans" and "Carl" in draft.body_html
+    assert "<b>Carl</b>" in draft.body_html  # the vendored editor (Squire) made it bold
 
     files = page.locator("#compose-files")
     files.set_input_files([{"name": "big.bin", "mimeType": "application/octet-stream",
