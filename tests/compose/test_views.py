@@ -311,3 +311,29 @@ def test_the_undo_delay_is_the_persons_else_the_sites(alice, settings):
     Preferences.objects.create(user=alice, undo_send_seconds=0)
     alice.refresh_from_db()
     assert undo_seconds_for(alice) == {"undo_seconds": 0}
+
+
+def test_a_rich_signature_is_cleaned_and_used_in_rich_messages(alice_client, alice, alice_account):
+    alice_client.post(
+        reverse("compose:identities"),
+        {
+            "account": alice_account.pk,
+            "email": "al@work.example",
+            "signature": "Alice, Work Inc.",
+            "signature_html": '<p><b>Alice</b> — <a href="https://work.example" '
+            'onclick="steal()">Work Inc.</a></p><script>alert(1)</script>'
+            '<img src="https://tracker.example/p.gif">',
+            "is_default": "on",
+        },
+    )
+    identity = Identity.objects.get()
+    assert "<b>Alice</b>" in identity.signature_html
+    assert "onclick" not in identity.signature_html and "<script" not in identity.signature_html
+    assert "tracker" not in identity.signature_html
+
+    draft = Draft.objects.get(pk=alice_client.get(reverse("compose:new")).url.split("/")[-2])
+    assert "<p>-- </p><p><b>Alice</b>" in draft.body_html  # rich mode: the rich one
+    from webmail.compose.starting import signature_block
+
+    block = signature_block(identity.signature, identity.signature_html)
+    assert block["text"] == "-- \nAlice, Work Inc."  # plain mode: the plain one

@@ -56,11 +56,22 @@ class ComposeForm(forms.Form):
 class IdentityForm(forms.ModelForm):
     class Meta:
         model = Identity
-        fields = ["account", "display_name", "email", "reply_to", "signature", "is_default"]
-        widgets = {"signature": forms.Textarea(attrs={"rows": 4})}
+        fields = ["account", "display_name", "email", "reply_to", "signature", "signature_html"]
+        fields += ["is_default"]
+        widgets = {
+            "signature": forms.Textarea(attrs={"rows": 4}),
+            "signature_html": forms.Textarea(attrs={"rows": 4}),
+        }
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["account"].queryset = MailAccount.objects.filter(user=user)
         self.fields["account"].label = _("Account")
         self.fields["signature"].help_text = _("Added below new messages and above quotes.")
+        self.fields["signature_html"].help_text = _(
+            "Optional, for messages in rich text: bold, italics, links, lists. "
+            "Anything else is removed. Empty: the signature above is used."
+        )
+
+    def clean_signature_html(self):
+        return clean_written_html(self.cleaned_data["signature_html"])

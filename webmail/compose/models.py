@@ -22,6 +22,7 @@ class Identity(models.Model):
     email = models.EmailField(_("e-mail address"))
     reply_to = models.EmailField(_("replies go to"), blank=True)
     signature = models.TextField(_("signature"), blank=True)
+    signature_html = models.TextField(_("rich signature (HTML)"), blank=True)
     is_default = models.BooleanField(_("default for this account"), default=False)
 
     class Meta:

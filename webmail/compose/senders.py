@@ -15,6 +15,7 @@ class Sender:
     mailbox: Mailbox
     reply_to: str
     signature: str
+    signature_html: str = ""
 
     @property
     def label(self) -> str:
@@ -36,6 +37,7 @@ def identity_sender(identity: Identity) -> Sender:
         Mailbox(identity.email, identity.display_name or identity.account.display_name),
         identity.reply_to,
         identity.signature,
+        identity.signature_html,
     )
 
 

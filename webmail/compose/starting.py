@@ -42,23 +42,25 @@ def new_draft(
         **fields,
     )
     if not (draft.body_html or draft.body_text):
-        set_body(draft, sender.signature, *quoted)
+        set_body(draft, signature_block(sender.signature, sender.signature_html), *quoted)
     draft.save()
     return draft
 
 
-def signature_block(signature: str) -> dict:
-    """The signature as it appears in each format ("-- " line first, RFC 3676 4.3);
+def signature_block(signature: str, signature_html: str = "") -> dict:
+    """The signature as it appears in each format ("-- " line first, RFC 3676 4.3):
+    the rich one, cleaned, in HTML when there is one, else the plain one made HTML;
     the page's script swaps it when the person picks another From."""
-    if not signature.strip():
+    rich = clean_written_html(signature_html) if signature_html.strip() else ""
+    if not signature.strip() and not rich:
         return {"text": "", "html": ""}
-    text = f"-- \n{signature.strip()}"
-    return {"text": text, "html": text_to_html(text)}
+    text = f"-- \n{signature.strip() or html_to_plain(rich).strip()}"
+    html = f"<p>-- </p>{rich}" if rich else text_to_html(text)
+    return {"text": text, "html": html}
 
 
-def set_body(draft: Draft, signature: str, quoted_html: str = "", quoted_text: str = "") -> None:
+def set_body(draft: Draft, block: dict, quoted_html: str = "", quoted_text: str = "") -> None:
     """The signature goes above the quote (a reply is read top-down)."""
-    block = signature_block(signature)
     if draft.format == ComposeFormat.PLAIN:
         parts = [part for part in (block["text"], quoted_text) if part]
         draft.body_text = "\n\n" + "\n\n".join(parts) if parts else ""

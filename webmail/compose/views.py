@@ -92,7 +92,7 @@ def render_compose(request, draft, form, schedule_form):
         "attachment_limit": limits.attachments_limit_for(draft.account_id),
         "attachments_used": sum(draft.attachments.values_list("size", flat=True)),
         "signatures": {
-            sender.key: starting.signature_block(sender.signature)
+            sender.key: starting.signature_block(sender.signature, sender.signature_html)
             for sender in senders_for(request.user)
         },
     }
