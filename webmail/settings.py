@@ -183,6 +183,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "webmail.pop3.tasks.dispatch_due_pop3_fetches",
         "schedule": 30.0,
     },
+    "settle-sent-drafts": {"task": "webmail.compose.tasks.settle_all_drafts", "schedule": 300.0},
     "collect-raw-garbage": {"task": "webmail.tasks.collect_raw_garbage", "schedule": 6 * 3600.0},
 }
 

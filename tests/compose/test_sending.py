@@ -330,3 +330,20 @@ def test_a_sent_reply_joins_its_original_in_the_conversation_view(
     assert reply.thread_id == original.thread_id is not None
     page = alice_client.get(reverse("webmail:conversation", args=[original.thread_id]))
     assert page.content.decode().count('class="conversation__item"') == 2
+
+
+def test_beat_settles_drafts_whose_follow_up_was_lost(alice_client, imap_sender):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    draft = new_draft(alice_client)
+    draft.to, draft.subject = "bob@example.net", "Lost follow-up"
+    draft.save()
+    outbox = services.send_draft(draft, send_at=timezone.now() + timedelta(days=7))
+    OutboxMessage.objects.filter(pk=outbox.pk).update(state=State.CANCELLED)  # nobody looked
+
+    compose_tasks.settle_all_drafts()
+
+    draft.refresh_from_db()
+    assert draft.state == DraftState.EDITING and draft.outbox is None

@@ -275,15 +275,18 @@ def mark_original(message: Message, kind: str) -> None:
     bump_changes(message.account.user_id)
 
 
-def settle_drafts(user) -> None:
+def settle_drafts(user=None) -> None:
     """Catch up with the outbox for drafts whose follow-up task was lost: messages
     cancelled from the outbox page come back as drafts; sent ones are cleaned up.
-    Never talks to a mail server: a copy in Drafts is left to the task."""
+    Never talks to a mail server: a copy in Drafts is left to the task. One
+    person's (on their page loads), or everyone's (beat, every few minutes)."""
     from webmail.compose.tasks import follow_up_sent
 
-    queued = Draft.objects.filter(user=user, state=DraftState.QUEUED).exclude(
+    queued = Draft.objects.filter(state=DraftState.QUEUED).exclude(
         outbox__state__in=[State.QUEUED, State.SENDING]
     )
+    if user is not None:
+        queued = queued.filter(user=user)
     for draft_id, server_uid in queued.values_list("pk", "server_uid"):
         if server_uid is None:
             follow_up(draft_id)

@@ -54,3 +54,10 @@ def learn_smtp_size(account_id: int) -> int | None:
         return None
     limits.remember_smtp_size(account_id, size)
     return size
+
+
+@shared_task
+def settle_all_drafts() -> None:
+    """Beat's catch-up: drafts whose follow-up task was lost (a worker restarted
+    meanwhile) are cleaned up, or come back as drafts, within minutes."""
+    services.settle_drafts()
