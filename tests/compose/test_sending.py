@@ -347,3 +347,20 @@ def test_beat_settles_drafts_whose_follow_up_was_lost(alice_client, imap_sender)
 
     draft.refresh_from_db()
     assert draft.state == DraftState.EDITING and draft.outbox is None
+
+
+def test_a_version_left_behind_in_drafts_goes_with_the_next_save(
+    alice_client, imap_sender, other_device
+):
+    from webmail.compose.building import draft_copy
+
+    draft = new_draft(alice_client)
+    url = reverse("compose:autosave", args=[draft.pk])
+    alice_client.post(url, fields(draft, to="bob@example.net", subject="Left behind"))
+    draft.refresh_from_db()
+    # An earlier version whose UID was never learnt (no APPENDUID, or a cut connection).
+    other_device.append("Drafts", draft_copy(draft), flags=["\\Draft"])
+    alice_client.post(url, fields(draft, to="bob@example.net", subject="Latest"))
+    compose_tasks.mirror_draft(draft.pk)
+
+    assert [m["Subject"] for m in folder_messages(other_device, "Drafts")] == ["Latest"]

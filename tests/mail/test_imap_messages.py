@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from imapclient import IMAPClient
 
+from tests.messages import make_message
 from webmail.mail.errors import ProtocolError
 from webmail.mail.imap import open_imap
 from webmail.mail.imap_types import Address, Attachment, FlagUpdate
@@ -351,3 +352,13 @@ def test_flag_changes_by_another_connection_wake_idle(dovecot, mail_user, sessio
     assert session.fetch_flags() == [
         FlagUpdate(uid, frozenset({"\\Seen"}), session.fetch_flags()[0].modseq)
     ]
+
+
+def test_messages_are_found_by_message_id_and_odd_ids_are_refused(dovecot, mail_user, session):
+    dovecot.deliver_many(mail_user, [make_message(1), make_message(2), make_message(1)])
+    session.select("INBOX")
+    assert session.uids_with_message_id("<m1@example.org>") == [1, 3]
+    assert session.uids_with_message_id('<q"u\\ote@example.org>') == []  # quoted, not injected
+    for odd in ["<m1@example.org> OR ALL", "m1@example.org", "<a@b>\r\nA1 LOGOUT", ""]:
+        with pytest.raises(ProtocolError):
+            session.uids_with_message_id(odd)

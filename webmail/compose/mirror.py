@@ -1,8 +1,9 @@
 """The copy of a draft in the account's IMAP Drafts folder (run by tasks, never by views).
 
-Each save APPENDs the new version, then deletes the one before (by UID, with
-UIDPLUS): the server never holds less than the latest version. A lock per
-draft keeps two workers from appending the same version twice.
+Each save APPENDs the new version, then deletes the ones before: by UID, and
+by the Message-ID all versions share (servers without UIDPLUS, or a version a
+cut connection left behind): the server never holds less than the latest
+version. A lock per draft keeps two workers from appending the same version twice.
 """
 
 import logging
@@ -14,6 +15,7 @@ from django.core.cache import cache
 from webmail import tasks
 from webmail.compose.building import draft_copy
 from webmail.compose.models import Draft
+from webmail.mail.compose import MESSAGE_ID
 from webmail.mail.errors import MailError
 from webmail.mail.imap import ImapSession, open_imap
 from webmail.mailbox_state import forget_folder_counts
@@ -62,6 +64,7 @@ def mirror_draft(draft_id: int) -> bool:
                 uid = session.append(folder, raw, flags=DRAFT_FLAGS)
                 uidvalidity = session.select(folder, readonly=False).uidvalidity
                 _delete_previous(session, draft)
+                uid = _keep_only_newest(session, folder, draft.message_id, uid)
         except MailError as error:
             Draft.objects.filter(pk=draft_id).update(server_error=f"{error.code}: {error.detail}")
             raise
@@ -104,6 +107,20 @@ def _delete_previous(session: ImapSession, draft: Draft) -> None:
     if selected.uidvalidity != draft.server_uidvalidity:
         return  # another epoch: that UID names some other message now
     session.delete_permanently([draft.server_uid])
+
+
+def _keep_only_newest(session: ImapSession, folder: str, message_id: str, newest):
+    """Delete other versions of the draft in ``folder``; returns the newest's UID
+    (the APPENDUID, or else the highest UID with the draft's Message-ID)."""
+    if not MESSAGE_ID.fullmatch(message_id or ""):
+        return newest
+    session.select(folder, readonly=False)
+    found = session.uids_with_message_id(message_id)
+    newest = newest or max(found, default=None)
+    older = [uid for uid in found if uid != newest]
+    if older:
+        session.delete_permanently(older)
+    return newest
 
 
 def _forget_in_index(old: Draft, synced_folder: str) -> None:

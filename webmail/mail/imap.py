@@ -23,6 +23,7 @@ from typing import Any
 from imapclient import IMAPClient
 
 from webmail.mail import mutf7
+from webmail.mail.compose import MESSAGE_ID
 from webmail.mail.errors import ProtocolError
 from webmail.mail.folders import special_use_from_attributes, with_fallback_special_uses
 from webmail.mail.imap_arguments import (
@@ -34,6 +35,7 @@ from webmail.mail.imap_arguments import (
     chunks,
     mailbox,
     positive,
+    quoted,
 )
 from webmail.mail.imap_connect import check_credentials, connect, drop, log_in
 from webmail.mail.imap_errors import from_server_text, translated
@@ -315,6 +317,14 @@ class ImapSession:
         """UIDs greater than ``uid``, ascending: the messages that arrived since."""
         # "n:*" also matches the highest UID when it is below n (RFC 9051 6.4.4).
         return [found for found in self._uid_search(f"UID {positive(uid + 1)}:*") if found > uid]
+
+    @_gateway
+    def uids_with_message_id(self, message_id: str) -> list[int]:
+        """UIDs in the selected folder whose Message-ID header is ``message_id`` (a
+        draft's versions share one). Refused unless it is a well-formed id."""
+        if not MESSAGE_ID.fullmatch(message_id or ""):
+            raise ProtocolError("invalid_message_id", f"not a Message-ID: {message_id!r}")
+        return self._uid_search(f"HEADER Message-ID {quoted(message_id)}")
 
     @_gateway
     def fetch_summaries(self, uids: Sequence[int]) -> list[MessageSummary]:
