@@ -225,3 +225,23 @@ def test_an_existing_plain_text_account_stops_once_plain_text_is_forbidden(
         account_sync.sync_account(account)
     account.refresh_from_db()
     assert account.last_error == "insecure_forbidden"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_edit_page_of_an_account_on_a_host_blocked_since_answers_clearly(
+    alice_client, account, dovecot, smtp, mail_user
+):
+    save_site_settings(mail_hosts_blocked=account.incoming_host)
+    url = reverse("webmail:account_edit", args=[account.pk])
+    assert alice_client.get(url).status_code == 200
+    same = manual_settings(dovecot, smtp, mail_user, incoming_host=account.incoming_host,
+                           smtp_host=account.incoming_host, password="")  # fmt: skip
+    assert (
+        "does not allow connections to this server" in alice_client.post(url, same).content.decode()
+    )
+    # Moving it to a server that is allowed: checked for real, never a server error
+    # for the old, blocked one.
+    moved = {**same, "incoming_host": "127.0.0.1", "smtp_host": "127.0.0.1"}
+    response = alice_client.post(url, moved)
+    assert response.status_code == 200
+    assert "Outgoing server: The server refused" in response.content.decode()  # tried for real

@@ -176,7 +176,9 @@ def account_edit(request, pk: int):
     form = ServerSettingsForm(data=request.POST)
     if not form.is_valid():
         return render_settings(request, form, state, account)
-    password = form.cleaned_data["password"] or account.incoming_settings().password
+    # The stored password as is: incoming_settings() refuses a host blocked since,
+    # and this page is where the person moves the account to another one.
+    password = form.cleaned_data["password"] or credentials.decrypt(account.incoming_password)
     report = check_and_fill(account, form, password, state.get("certificates", {}))
     if not report.ok:
         remember_failure(request, state, report, password)
