@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tests.sitesettings.conftest import make_preset, save_site_settings
+from tests.test_mail_account_views import manual_settings as base_settings
 from webmail.models import MailAccount
 
 pytestmark = pytest.mark.django_db
@@ -19,19 +20,8 @@ def start(client, address, password):
 
 
 def manual_settings(dovecot, smtp, user, **overrides):
-    return {
-        "protocol": "imap",
-        "incoming_host": "localhost",
-        "incoming_port": dovecot.imaps_port,
-        "incoming_security": "tls",
-        "incoming_username": user.address,
-        "smtp_host": "localhost",
-        "smtp_port": smtp.smtps_port,
-        "smtp_security": "tls",
-        "smtp_username": user.address,
-        "password": user.password,
-        **overrides,
-    }
+    """The settings page's form, with the password typed (tests.test_mail_account_views)."""
+    return base_settings(dovecot, smtp, user, **{"password": user.password, **overrides})
 
 
 def plain_text(dovecot, smtp, user):
