@@ -26,7 +26,9 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 from psycopg import sql
 
+from tests.harness import dovecot as dovecot_harness
 from tests.harness import services
+from tests.harness.certs import generate_certificates
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/courriel_bench"
@@ -332,3 +334,17 @@ def print_table(figures: list[Figure]) -> None:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
         if index == 0:
             print("  ".join("-" * width for width in widths))
+
+
+UNLIMITED_QUOTA_MB = 1_000_000
+
+
+def start_dovecot(stack: ExitStack, workdir: Path) -> "dovecot_harness.Dovecot":
+    """The test fixtures' Dovecot, stopped by ``stack``. Their quota (10 MB, for the
+    quota tests) would refuse a benchmark's mailbox; the configuration reads the
+    constant when the server starts."""
+    certs = generate_certificates(workdir / "certs")
+    dovecot_harness.QUOTA_STORAGE_MB = UNLIMITED_QUOTA_MB
+    server = dovecot_harness.Dovecot(certs).start()
+    stack.callback(server.stop)
+    return server

@@ -74,13 +74,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a plai
 from bench import common
 from bench.common import Figure, log
 from bench.corpus import MailboxGenerator
-from tests.harness import dovecot as dovecot_harness
-from tests.harness.certs import SERVER_HOSTNAME, generate_certificates
+from tests.harness.certs import SERVER_HOSTNAME
 from tests.harness.dovecot import Dovecot, MailUser
 from webmail.mail.pop3 import PIPELINE_WINDOW
 
 FILL_BATCH = 5_000  # messages per MULTIAPPEND connection: bounds the filler's memory
-UNLIMITED_QUOTA_MB = 1_000_000  # the fixtures' 10 MB would refuse the maildrop
 FLOOR_WINDOW = PIPELINE_WINDOW  # the same window as Courriel's
 TERMINATOR = b"\r\n.\r\n"
 READ_CHUNK = 256 * 1024
@@ -107,14 +105,6 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 # -- the server and its maildrops (no Django) ----------------------------------------------------
-
-
-def start_dovecot(stack: ExitStack, workdir: Path) -> Dovecot:
-    certs = generate_certificates(workdir / "certs")
-    dovecot_harness.QUOTA_STORAGE_MB = UNLIMITED_QUOTA_MB
-    server = Dovecot(certs).start()
-    stack.callback(server.stop)
-    return server
 
 
 def fill(server: Dovecot, user: MailUser, count: int, seed: int) -> dict:
@@ -417,7 +407,7 @@ def run(arguments: argparse.Namespace) -> dict:
     count = arguments.messages
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="courriel-bench-")))
-        server = start_dovecot(stack, workdir)
+        server = common.start_dovecot(stack, workdir)
         port, ca_file = server.pop3s_port, server.ca_cert
         reference, courriel = server.add_user("reference"), server.add_user("courriel")
         log(f"filling two maildrops with {count:,} messages (seed {arguments.seed}) ...")

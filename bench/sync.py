@@ -59,8 +59,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a plai
 from bench import common
 from bench.common import Figure, log
 from bench.corpus import MailboxGenerator
-from tests.harness import dovecot as dovecot_harness
-from tests.harness.certs import SERVER_HOSTNAME, generate_certificates
+from tests.harness.certs import SERVER_HOSTNAME
 from tests.harness.dovecot import Dovecot, MailUser
 
 FLOOR_ITEMS = "(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODYSTRUCTURE)"
@@ -69,7 +68,6 @@ RESYNC_RUNS = 5
 NEWEST = 50
 POLL_SECONDS = 0.003
 FILL_BATCH = 5_000  # messages per MULTIAPPEND connection: bounds the filler's memory
-UNLIMITED_QUOTA_MB = 1_000_000  # the fixtures' 10 MB would refuse the mailbox
 
 SYNC_LABEL = "initial sync (sync_account)"
 NEWEST_LABEL = "newest 50 indexed"
@@ -111,16 +109,6 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 # -- the server and its mailbox (no Django) ------------------------------------------------------
-
-
-def start_dovecot(stack: ExitStack, workdir: Path) -> Dovecot:
-    certs = generate_certificates(workdir / "certs")
-    # The fixtures' quota (10 MB, for the quota tests) would refuse this mailbox;
-    # the configuration reads the constant when the server starts.
-    dovecot_harness.QUOTA_STORAGE_MB = UNLIMITED_QUOTA_MB
-    server = Dovecot(certs).start()
-    stack.callback(server.stop)
-    return server
 
 
 def fill_inbox(server: Dovecot, user: MailUser, count: int, seed: int) -> dict:
@@ -517,7 +505,7 @@ def measure_body_index_in_memory(account, arguments: argparse.Namespace) -> floa
 def run(arguments: argparse.Namespace) -> dict:
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="courriel-bench-")))
-        server = start_dovecot(stack, workdir)
+        server = common.start_dovecot(stack, workdir)
         user = server.add_user("bench")
         mailbox = prepare_mailbox(server, user, arguments)
         common.prepare_django(stack, workdir, server.ca_cert, "courriel-bench")
