@@ -8,7 +8,7 @@ import pytest
 from webmail.engine import copy_rows
 from webmail.engine.message_rows import upsert_summaries
 from webmail.mail.imap_types import Address, MessageSummary
-from webmail.models import Folder, Message
+from webmail.models import Folder, Message, ThreadLink
 from webmail.models.messages import BodyState
 
 pytestmark = pytest.mark.django_db
@@ -83,3 +83,37 @@ def test_running_twice_refreshes_the_rows_and_keeps_the_indexed_body(folders):
     refreshed = Message.objects.get(folder=folder, uid=1)
     assert (refreshed.subject, refreshed.is_seen, refreshed.keywords) == ("Changed", False, [])
     assert (refreshed.body_state, refreshed.body_text) == (BodyState.INDEXED, "the body")
+
+
+def test_new_rows_go_in_with_their_conversation(folders):
+    if not copy_rows.available():
+        pytest.skip("threading as rows are inserted is PostgreSQL's path")
+    folder = folders[0]
+    root = summary(1, message_id="<root@example.org>", in_reply_to="", references=())
+    reply = summary(2, message_id="<reply@example.org>", in_reply_to="<root@example.org>")
+    other = summary(3, message_id="<other@example.org>", in_reply_to="", references=())
+    upsert_summaries(folder, [root, reply, other])
+    threads = dict(Message.objects.filter(folder=folder).values_list("uid", "thread_id"))
+    assert None not in threads.values()
+    assert threads[1] == threads[2] != threads[3]
+    links = dict(ThreadLink.objects.filter(account=folder.account).values_list("key", "thread_id"))
+    assert links["m:<root@example.org>"] == threads[1]
+
+    # A later batch joins the conversation the first one started.
+    late = summary(4, message_id="<late@example.org>", in_reply_to="<reply@example.org>")
+    upsert_summaries(folders[1], [late])
+    assert Message.objects.get(folder=folders[1], uid=4).thread_id == threads[1]
+
+
+def test_refreshing_rows_keeps_their_conversation_and_fills_a_missing_one(folders):
+    if not copy_rows.available():
+        pytest.skip("threading as rows are inserted is PostgreSQL's path")
+    folder = folders[0]
+    upsert_summaries(folder, [summary(1), summary(2, message_id="<m2@example.org>")])
+    before = dict(Message.objects.filter(folder=folder).values_list("uid", "thread_id"))
+    Message.objects.filter(folder=folder, uid=2).update(thread_id=None)  # an older writer's row
+
+    upsert_summaries(folder, [summary(1), summary(2, message_id="<m2@example.org>")])
+    after = dict(Message.objects.filter(folder=folder).values_list("uid", "thread_id"))
+    assert after[1] == before[1]
+    assert after[2] is not None

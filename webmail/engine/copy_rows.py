@@ -56,20 +56,28 @@ def upsert(
     *,
     conflict: Sequence[str],
     update: Sequence[str],
+    fill: Sequence[str] = (),
     durable: bool = True,
 ) -> None:
     """INSERT the rows; a row whose ``conflict`` columns match an existing one
-    (a unique constraint) updates that row's ``update`` columns instead.
-    ``durable=False``: see ``_stage``."""
+    (a unique constraint) updates that row's ``update`` columns instead, and its
+    ``fill`` columns where they are NULL. ``durable=False``: see ``_stage``."""
+    table = sql.Identifier(model._meta.db_table)
     columns = sql.SQL(", ").join(_columns(model, names))
     assignments = sql.SQL(", ").join(
-        sql.SQL("{0} = EXCLUDED.{0}").format(column) for column in _columns(model, update)
+        [
+            *(sql.SQL("{0} = EXCLUDED.{0}").format(column) for column in _columns(model, update)),
+            *(
+                sql.SQL("{0} = COALESCE({1}.{0}, EXCLUDED.{0})").format(column, table)
+                for column in _columns(model, fill)
+            ),
+        ]
     )
     statement = sql.SQL(
         "INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging}"
         " ON CONFLICT ({conflict}) DO UPDATE SET {assignments}"
     ).format(
-        table=sql.Identifier(model._meta.db_table),
+        table=table,
         columns=columns,
         staging=sql.Identifier(STAGING),
         conflict=sql.SQL(", ").join(_columns(model, conflict)),
@@ -112,3 +120,18 @@ def _drop_stage(cursor) -> None:
     # At once: inside a caller's transaction, "ON COMMIT DROP" would come too late
     # for the next batch. (An error rolls the table back with everything else.)
     cursor.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(STAGING)))
+
+
+def reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    """``count`` new primary keys from the model's sequence, ascending, for rows
+    whose ids must be known before they are written (their conversation is labelled
+    by them). Never handed out again, whatever becomes of the rows."""
+    if count <= 0:
+        return []
+    table, column = model._meta.db_table, model._meta.pk.column
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [connection.ops.quote_name(table), column, count],
+        )
+        return sorted(row[0] for row in cursor.fetchall())

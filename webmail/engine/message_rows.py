@@ -3,13 +3,15 @@
 import json
 from enum import Enum
 from functools import cache
+from operator import itemgetter
 
 from django.db import transaction
 from django.db.models import JSONField
 from django.db.models.expressions import DatabaseDefault
 
-from webmail.engine import copy_rows
+from webmail.engine import copy_rows, threads
 from webmail.mail.imap_types import Address, FlagUpdate, MessageSummary
+from webmail.mail.threading import ThreadInput
 from webmail.models import Folder, Message
 
 SYSTEM_FLAGS = {
@@ -28,6 +30,8 @@ UPSERT_FIELDS = [
 # The values of ``row_values``, in order: the fields the sync sets.
 ROW_FIELDS = ["account_id", "folder_id", "uid", *UPSERT_FIELDS]
 _NO_ADDRESSES = "[]"
+# What threading reads of a row (ThreadInput's fields after the key), as positions in it.
+_THREAD_VALUES = itemgetter(*(ROW_FIELDS.index(name) for name in threads.FIELDS[1:]))
 
 
 def clean(text: str | None, limit: int | None = None) -> str:
@@ -82,19 +86,15 @@ def row_from_summary(folder: Folder, summary: MessageSummary) -> Message:
 
 
 def upsert_summaries(folder: Folder, summaries: list[MessageSummary]) -> int:
-    """Insert or refresh rows by (folder, uid): running twice changes nothing."""
+    """Insert or refresh rows by (folder, uid): running twice changes nothing.
+    On PostgreSQL new rows go in with their conversation; elsewhere
+    ``threads.thread_pending`` gives them one afterwards."""
     if not summaries:
         return 0
     if copy_rows.available():
-        names = [*ROW_FIELDS, *insert_defaults()]
-        rows = [
-            (*row_values(folder, summary), *insert_defaults().values()) for summary in summaries
-        ]
-        # The server keeps the mail: a batch lost in a crash is fetched again.
-        copy_rows.upsert(
-            Message, names, rows, conflict=["folder", "uid"], update=UPSERT_FIELDS, durable=False
-        )
-        return len(rows)
+        with transaction.atomic():
+            _copy_threaded(folder, [row_values(folder, summary) for summary in summaries])
+        return len(summaries)
     instances = [row_from_summary(folder, summary) for summary in summaries]
     with transaction.atomic():
         Message.objects.bulk_create(
@@ -104,6 +104,35 @@ def upsert_summaries(folder: Folder, summaries: list[MessageSummary]) -> int:
             update_fields=UPSERT_FIELDS,
         )
     return len(instances)
+
+
+def _copy_threaded(folder: Folder, rows: list[tuple]) -> None:
+    ids = copy_rows.reserve_ids(Message, len(rows))
+    plan = threads.plan_conversations(
+        folder.account_id, [thread_input(pk, row) for pk, row in zip(ids, rows, strict=True)]
+    )
+    defaults = insert_defaults()
+    copy_rows.upsert(
+        Message,
+        ["id", *ROW_FIELDS, "thread_id", *defaults],
+        [
+            (pk, *row, plan.thread_of[pk], *defaults.values())
+            for pk, row in zip(ids, rows, strict=True)
+        ],
+        conflict=["folder", "uid"],
+        update=UPSERT_FIELDS,
+        # A row already there keeps its conversation (the plan joined it anyway:
+        # its own Message-ID leads there) unless it had none.
+        fill=["thread_id"],
+        # The server keeps the mail: a batch lost in a crash is fetched again.
+        durable=False,
+    )
+
+
+def thread_input(pk: int, row: tuple) -> ThreadInput:
+    """What threading reads of a ``row_values`` row, as ``threads.FIELDS`` reads it
+    from a stored one."""
+    return ThreadInput(pk, *_THREAD_VALUES(row))
 
 
 def row_values(folder: Folder, summary: MessageSummary) -> tuple:
@@ -161,7 +190,7 @@ def insert_defaults() -> dict[str, object]:
     """The other columns of a new row, as a new Message instance has them (the
     body indexer's state, and any field added later): the database has no defaults."""
     template = Message()
-    skipped = {"id", *ROW_FIELDS}
+    skipped = {"id", "thread_id", *ROW_FIELDS}
     defaults = {}
     for field in Message._meta.concrete_fields:
         if field.attname in skipped or field.generated:

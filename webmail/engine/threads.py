@@ -1,10 +1,13 @@
-"""Puts newly indexed messages into conversations, after their rows are written.
+"""Puts newly indexed messages into conversations.
 
-Whoever writes rows (IMAP sync, POP3 download) calls ``thread_pending(folder)``
-afterwards: it picks the folder's rows without a conversation, however they were
-written, and joins them to existing conversations by index lookups of the
-Message-IDs they carry (``ThreadLink``), merging conversations a late message
-links. The grouping itself is ``webmail.mail.threading``'s."""
+New messages join existing conversations by index lookups of the Message-IDs they
+carry (``ThreadLink``), merging conversations a late message links; the grouping
+itself is ``webmail.mail.threading``'s. The IMAP sync threads its rows as it inserts
+them (``plan_conversations``, with ids reserved beforehand): an UPDATE of every new
+row afterwards cost as much as the insert. Whoever writes rows otherwise (POP3
+download), or may have left some unthreaded (an interrupted pass, another database
+than PostgreSQL), calls ``thread_pending(folder)`` afterwards: it picks the folder's
+rows without a conversation, however they were written."""
 
 from collections import defaultdict
 
@@ -45,6 +48,17 @@ def as_input(row) -> ThreadInput:
 
 @transaction.atomic
 def thread_rows(account_id: int, messages: list[ThreadInput]) -> ThreadPlan:
+    """Thread rows already written (their keys are their ids)."""
+    plan = plan_conversations(account_id, messages)
+    set_threads(plan.thread_of)
+    return plan
+
+
+def plan_conversations(account_id: int, messages: list[ThreadInput]) -> ThreadPlan:
+    """Inside the caller's transaction: each message's conversation, with the
+    conversations it merges merged and its links remembered. Writing
+    ``plan.thread_of`` into the rows (existing or about to be inserted with those
+    keys as ids) is the caller's part, in the same transaction."""
     # One account's threading at a time (folders sync in parallel): two passes
     # creating the same link, or merging crosswise, would otherwise collide.
     MailAccount.objects.select_for_update().filter(pk=account_id).values_list("pk").first()
@@ -53,26 +67,11 @@ def thread_rows(account_id: int, messages: list[ThreadInput]) -> ThreadPlan:
         keys.update(node_key(m) for m in message_ids(message.message_id)[:1])
         keys.update(node_key(parent) for parent in parents_of(message))
         keys.add(subject_key(message.subject))
-    known = dict(
-        ThreadLink.objects.filter(account_id=account_id, key__in=keys).values_list(
-            "key", "thread_id"
-        )
-    )
+    known = known_links(account_id, keys)
     links = {key: label for key, label in known.items() if key.startswith("m:")}
     subjects = {key: label for key, label in known.items() if key.startswith("s:")}
     plan = plan_threads(messages, links, subjects)
-    store(account_id, plan, known)
-    return plan
-
-
-def store(account_id: int, plan: ThreadPlan, known: dict[str, int]) -> None:
-    merged_into = defaultdict(list)
-    for old, kept in plan.merged.items():
-        merged_into[kept].append(old)
-    for kept, olds in merged_into.items():
-        Message.objects.filter(account_id=account_id, thread_id__in=olds).update(thread_id=kept)
-        ThreadLink.objects.filter(account_id=account_id, thread_id__in=olds).update(thread_id=kept)
-    set_threads(plan.thread_of)
+    merge(account_id, plan)
     remembered = {**plan.links, **plan.subjects}
     changed = {
         key: label
@@ -80,6 +79,34 @@ def store(account_id: int, plan: ThreadPlan, known: dict[str, int]) -> None:
         if known.get(key) != label and plan.merged.get(known.get(key)) != label
     }
     remember(account_id, changed)
+    return plan
+
+
+def known_links(account_id: int, keys: set[str]) -> dict[str, int]:
+    """The conversations these node and subject keys already lead to. One array
+    parameter on PostgreSQL: an IN list of thousands of keys cost more to send
+    than the lookup."""
+    if connection.vendor != "postgresql":
+        links = ThreadLink.objects.filter(account_id=account_id, key__in=keys)
+        return dict(links.values_list("key", "thread_id"))
+    table = connection.ops.quote_name(ThreadLink._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT key, thread_id FROM {table}"  # noqa: S608 (a model's table)
+            " WHERE account_id = %s AND key = ANY(%s::text[])",
+            [account_id, list(keys)],
+        )
+        return dict(cursor.fetchall())
+
+
+def merge(account_id: int, plan: ThreadPlan) -> None:
+    """Conversations a new message links become one (rare: a late parent)."""
+    merged_into = defaultdict(list)
+    for old, kept in plan.merged.items():
+        merged_into[kept].append(old)
+    for kept, olds in merged_into.items():
+        Message.objects.filter(account_id=account_id, thread_id__in=olds).update(thread_id=kept)
+        ThreadLink.objects.filter(account_id=account_id, thread_id__in=olds).update(thread_id=kept)
 
 
 def remember(account_id: int, links: dict[str, int]) -> None:
