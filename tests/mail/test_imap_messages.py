@@ -135,6 +135,47 @@ def test_missing_uids_are_left_out_of_summaries(dovecot, mail_user, session):
     assert session.fetch_summaries([]) == []
 
 
+def test_summary_batches_come_one_per_batch_in_order(dovecot, mail_user, session):
+    uids = dovecot.deliver_many(mail_user, [message(f"Message {n}") for n in range(5)])
+    session.select("INBOX")
+    batches = [[uids[4], uids[3]], [], [uids[0], uids[2] + 100], uids[1:3]]
+
+    found = [[s.uid for s in batch] for batch in session.fetch_summary_batches(batches)]
+
+    assert found == [[uids[3], uids[4]], [], [uids[0]], uids[1:3]]
+    assert session.fetch_summaries(uids) == [
+        summary
+        for batch in session.fetch_summary_batches([uids[:2], uids[2:]])
+        for summary in batch
+    ]
+
+
+def test_pipelined_batches_answered_concurrently_lose_nothing(dovecot, mail_user, session):
+    # Dovecot runs pipelined FETCHes concurrently: once a batch's output fills the
+    # socket, the next batch's responses come before the first one's completion.
+    mail = [message(f"Message {n}", body="x" * 2000) for n in range(600)]
+    uids = dovecot.deliver_many(mail_user, mail)
+    session.select("INBOX")
+    batches = [uids[start : start + 50] for start in range(0, len(uids), 50)]
+
+    for _round in range(5):
+        found = [[s.uid for s in batch] for batch in session.fetch_summary_batches(batches)]
+        assert found == batches
+
+
+def test_leaving_summary_batches_early_keeps_the_session_usable(dovecot, mail_user, session):
+    uids = dovecot.deliver_many(mail_user, [message(f"Message {n}") for n in range(4)])
+    session.select("INBOX")
+    batches = session.fetch_summary_batches([[uid] for uid in uids])
+
+    first = next(batches)
+    batches.close()  # the second batch's FETCH is still in flight, maybe a third
+
+    assert [s.uid for s in first] == uids[:1]
+    assert session.all_uids() == uids
+    assert [s.subject for s in session.fetch_summaries(uids[-1:])] == ["Message 3"]
+
+
 def test_messages_and_parts_are_fetched_as_stored(dovecot, mail_user, session):
     uid = dovecot.deliver(mail_user, WITH_ATTACHMENT)
     session.select("INBOX")

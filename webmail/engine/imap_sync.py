@@ -166,11 +166,10 @@ def fetch_new(folder: Folder, session: ImapSession, uids) -> int:
         folder.complete = False
         folder.save(update_fields=["complete"])
     added = 0
-    # While the server sends (and this thread parses) a batch, the previous one
-    # is written on the committer's thread: the two waits overlap.
+    # While the server prepares the next batch and this thread parses one, the
+    # previous one is written on the committer's thread: the waits overlap.
     with Committer(name="sync-commit") as committer:
-        for batch in batches(newest_first):
-            summaries = session.fetch_summaries(batch)
+        for summaries in session.fetch_summary_batches(batches(newest_first)):
             committer.submit(store_summaries, folder, summaries)
             added += len(summaries)
     return added

@@ -12,11 +12,13 @@ SELECT with QRESYNC (no API for it), and LIST/STATUS/GETQUOTAROOT (imapclient
 sends GETQUOTAROOT's folder name unquoted). Every failure leaves as a ``webmail.mail.errors`` error.
 """
 
+import contextlib
 import functools
 import imaplib
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +26,7 @@ from imapclient import IMAPClient
 
 from webmail.mail import mutf7
 from webmail.mail.compose import MESSAGE_ID
-from webmail.mail.errors import ProtocolError
+from webmail.mail.errors import MailError, ProtocolError
 from webmail.mail.folders import special_use_from_attributes, with_fallback_special_uses
 from webmail.mail.imap_arguments import (
     PART_SECTION,
@@ -330,21 +332,60 @@ class ImapSession:
     def fetch_summaries(self, uids: Sequence[int]) -> list[MessageSummary]:
         """Summaries of the given UIDs in the selected folder, in UID order; UIDs
         that no longer exist are left out. Never sets \\Seen (BODY.PEEK)."""
-        if not uids:
-            return []
+        ordered = sorted(set(uids))
+        # Parsed batch by batch: a batch's parse tree is ~10x its wire size.
+        batches = (ordered[i : i + SUMMARY_BATCH] for i in range(0, len(ordered), SUMMARY_BATCH))
+        return [summary for batch in self.fetch_summary_batches(batches) for summary in batch]
+
+    def fetch_summary_batches(
+        self, batches: Iterable[Collection[int]]
+    ) -> Iterator[list[MessageSummary]]:
+        """``fetch_summaries`` of each batch of UIDs in turn, pipelined: the next
+        batch's FETCH is sent before this one's response is parsed, so the server
+        prepares it meanwhile. Leaving the loop early reads what is still in
+        flight, which keeps the session usable."""
         self._require_selected()
+        items = f"({self._summary_items()})"
+        in_flight: deque[tuple[list[str], set[int]]] = deque()
+        # A server may run pipelined FETCHes concurrently (RFC 9051 5.5, Dovecot
+        # does): a later batch's responses can come before an earlier one's
+        # completion. Responses are therefore matched to batches by UID.
+        early: dict[int, MessageSummary] = {}
+        with translated():
+            try:
+                for batch in batches:
+                    wanted = set(batch)
+                    chunks = uid_set_chunks(wanted) if wanted else ()
+                    tags = [self._send("UID", "FETCH", chunk, items) for chunk in chunks]
+                    in_flight.append((tags, wanted))
+                    if len(in_flight) > 1:
+                        yield self._summaries_of(in_flight, early)
+                while in_flight:
+                    yield self._summaries_of(in_flight, early)
+            finally:
+                self._drain([tag for tags, _wanted in in_flight for tag in tags])
+
+    def _summary_items(self) -> str:
         items = SUMMARY_ITEMS
         if self.condstore:
             items += " MODSEQ"
         if "PREVIEW" in self.capabilities:
             items += " PREVIEW"
-        wanted = set(uids)
-        summaries: list[MessageSummary] = []
-        # Parsed batch by batch: a batch's parse tree is ~10x its wire size.
-        for uid_set in uid_set_chunks(wanted, max_count=SUMMARY_BATCH):
-            data = self._command("UID", "FETCH", uid_set, f"({items})").get("FETCH", [])
-            summaries += parse_summaries(data, wanted)
-        return summaries
+        return items
+
+    def _summaries_of(
+        self, in_flight: deque[tuple[list[str], set[int]]], early: dict[int, MessageSummary]
+    ) -> list[MessageSummary]:
+        """The first batch in flight, read to its completion; responses read for
+        the batches after it wait in ``early``."""
+        expected = set().union(*(wanted for _tags, wanted in in_flight))
+        tags, wanted = in_flight.popleft()
+        data: list[Segment | None] = []
+        for tag in tags:
+            data += self._complete("FETCH", tag).get("FETCH", [])
+        if data:
+            early.update((summary.uid, summary) for summary in parse_summaries(data, expected))
+        return [early.pop(uid) for uid in sorted(wanted) if uid in early]
 
     @_gateway
     def fetch_previews(
@@ -507,12 +548,29 @@ class ImapSession:
         """Run a command built only from constants, numbers and
         ``imap_arguments`` values; return its untagged responses by name."""
         self._imap.untagged_responses.clear()
-        typ, data = self._imap._simple_command(name, *arguments)
+        return self._complete(name, self._send(name, *arguments))
+
+    def _send(self, name: str, *arguments: str) -> str:
+        """Send a command (built as ``_command``'s are) without waiting: its tag."""
+        return self._imap._command(name, *arguments)
+
+    def _complete(self, name: str, tag: str) -> Mapping[str, Data]:
+        """Read up to the completion of the command tagged ``tag`` (commands sent
+        after it stay unread); return the untagged responses read, by name."""
+        typ, data = self._imap._command_complete(name, tag)
         if typ != "OK":
             raise from_server_text(f"{name} failed: {_text(data)}")
         responses = dict(self._imap.untagged_responses)
         self._imap.untagged_responses.clear()
         return responses
+
+    def _drain(self, tags: list[str]) -> None:
+        """Read the completions of commands a caller no longer wants; a broken
+        connection leaves them unread (the session is lost anyway)."""
+        with contextlib.suppress(imaplib.IMAP4.error, OSError, MailError):
+            for tag in tags:
+                self._complete("FETCH", tag)
+        self._imap.untagged_responses.clear()
 
     def _uid_fetch(self, uids: Sequence[int] | None, items: str, *modifiers: str) -> Data:
         self._require_selected()
