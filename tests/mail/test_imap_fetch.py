@@ -279,6 +279,10 @@ def test_header_dates_are_read_leniently(raw, expected):
         (b"Re: =?utf-8?q?=C3=A9t=C3=A9?= and more", "Re: été and more"),
         (b"=?UTF-8*fr?Q?d=C3=A9j=C3=A0?=", "déjà"),
         (b"caf\xe9", "café"),  # raw Latin-1, not UTF-8
+        # A broken word between two good ones stays as it is, spaces around it too.
+        (b"=?utf-8?q?a?= =?utf-8?b?!!!notbase64?= =?utf-8?q?b?=", "a =?utf-8?b?!!!notbase64?= b"),
+        # Words in two charsets are decoded apart; the space between them goes.
+        (b"=?utf-8?q?=C3=A9?=\t=?iso-8859-1?q?=E9?= fin ", "éé fin "),
     ],
 )
 def test_header_text_is_decoded_without_ever_raising(raw, text):
