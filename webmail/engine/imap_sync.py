@@ -25,7 +25,7 @@ from webmail.models import Folder, MailAccount, Message, SpecialUse
 logger = logging.getLogger(__name__)
 
 FIRST_BATCH_SIZE = 200  # the newest messages, shown as soon as they are in
-BATCH_SIZE = 2000  # then fewer round trips and statements; memory stays bounded
+BATCH_SIZE = 1000  # then fewer round trips and statements; a short last commit after the fetch
 SPECIAL_USE_BY_FLAG = {
     "\\Drafts": SpecialUse.DRAFTS,
     "\\Sent": SpecialUse.SENT,
