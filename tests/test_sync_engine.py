@@ -103,6 +103,32 @@ def test_a_new_uidvalidity_rebuilds_that_folder(account, dovecot, mail_user, oth
     assert list(folder.messages.values_list("subject", flat=True)) == ["New epoch"]
 
 
+def test_a_folder_renamed_elsewhere_keeps_its_index(account, dovecot, mail_user, other_device):
+    other_device.create_folder("Projets")
+    other_device.create_folder("Projets.Été")
+    other_device.create_folder("Old")
+    dovecot.deliver_many(mail_user, [make_message(n) for n in range(3)], folder="Projets")
+    dovecot.deliver(mail_user, make_message(5, "Child"), folder="Projets.Été")
+    account_sync.sync_account(account)
+    before = {f.name: f.pk for f in Folder.objects.filter(account=account)}
+    rows = set(Message.objects.filter(folder_id=before["Projets"]).values_list("pk", "uid"))
+    Folder.objects.filter(pk=before["Projets"]).update(watch=True)
+
+    other_device.rename_folder("Projets", "Travail")  # the child moves with it
+    other_device.delete_folder("Old")
+    dovecot.deliver(mail_user, make_message(8, "After the rename"), folder="Travail")
+    account_sync.sync_account(account)
+
+    after = {f.name: f for f in Folder.objects.filter(account=account)}
+    assert "Projets" not in after and "Old" not in after
+    assert after["Travail"].pk == before["Projets"] and after["Travail"].watch
+    assert after["Travail.Été"].pk == before["Projets.Été"]
+    kept = set(Message.objects.filter(folder=after["Travail"]).values_list("pk", "uid"))
+    assert rows < kept  # the same rows, not downloaded again, and the new message
+    assert Message.objects.filter(folder=after["Travail"], subject="After the rename").exists()
+    assert Message.objects.filter(folder=after["Travail.Été"], subject="Child").exists()
+
+
 def test_sync_never_changes_the_server(account, dovecot, mail_user, other_device):
     dovecot.deliver_many(mail_user, [make_message(n) for n in range(4)])
     before = server_state(other_device, "INBOX")

@@ -16,10 +16,11 @@ from django.utils import timezone
 
 from webmail.engine.message_rows import apply_flag_updates, upsert_summaries
 from webmail.engine.pipeline import Committer
+from webmail.engine.renames import find_renames
 from webmail.engine.threads import thread_pending
 from webmail.mail.imap import ImapSession
 from webmail.mail.imap_types import FolderInfo, MessageSummary, SelectedFolder
-from webmail.mailbox_state import folder_counts, store_folder_counts
+from webmail.mailbox_state import bump_changes, folder_counts, store_folder_counts
 from webmail.models import Folder, MailAccount, Message, SpecialUse
 
 logger = logging.getLogger(__name__)
@@ -54,9 +55,17 @@ def special_use_of(info: FolderInfo) -> str:
 
 
 def sync_folder_list(account: MailAccount, session: ImapSession) -> list[Folder]:
-    """Mirror the server's folders; a folder gone from the server goes with its index."""
+    """Mirror the server's folders: a folder renamed elsewhere keeps its index, one
+    gone from the server goes with its index."""
     infos = {info.name: info for info in session.list_folders()}
     known = {folder.name: folder for folder in account.folders.all()}
+    gone = [known[name] for name in known.keys() - infos.keys()]
+    appeared = [infos[name] for name in infos.keys() - known.keys()]
+    listing_changed = bool(gone or appeared)
+    for old, new in find_renames(session, gone, appeared).items():
+        logger.info("folder %s of account %s renamed on the server", known[old].pk, account.pk)
+        known[new] = known.pop(old)
+        known[new].name = new
     for name in known.keys() - infos.keys():
         known.pop(name).delete()
     for name, info in infos.items():
@@ -68,6 +77,8 @@ def sync_folder_list(account: MailAccount, session: ImapSession) -> list[Folder]
             folder.watch = folder.special_use == SpecialUse.INBOX
         folder.save()
         known[name] = folder
+    if listing_changed:
+        bump_changes(account.user_id)  # open pages redraw their folder list
     return sorted(known.values(), key=sync_order)
 
 
