@@ -19,13 +19,14 @@ from webmail.mail.errors import (
 )
 from webmail.mail.imap_arguments import quoted
 from webmail.mail.imap_errors import from_login_failure
-from webmail.mail.net import classify_os_error
+from webmail.mail.net import classify_os_error, resolve_within
 from webmail.mail.types import Security, ServerSettings
 
 
 def connect(settings: ServerSettings) -> IMAPClient:
     """A connected, not yet authenticated client: TLS from the first byte,
     upgraded with STARTTLS (refused if not offered), or plain, as asked."""
+    resolve_within(settings.host, settings.port, settings.timeout)
     try:
         if settings.security is Security.TLS:
             return _client(settings, tls.client_context(settings))

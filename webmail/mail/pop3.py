@@ -38,6 +38,7 @@ from webmail.mail.errors import (
     TemporaryError,
     TLSError,
 )
+from webmail.mail.net import resolve_within
 from webmail.mail.types import Security, ServerSettings
 
 # RFC 2449 §8.1 (IN-USE, LOGIN-DELAY) and RFC 3206 §4 (SYS/TEMP): try again later.
@@ -325,6 +326,7 @@ def _open_authenticated(settings: ServerSettings) -> poplib.POP3:
 
 def _open_transport(settings: ServerSettings, context: ssl.SSLContext) -> poplib.POP3:
     """Connected, greeted and encrypted as asked; not yet logged in."""
+    resolve_within(settings.host, settings.port, settings.timeout)
     client: poplib.POP3
     if settings.security is Security.TLS:
         client = _POP3SSL(settings.host, settings.port, settings.timeout, context)

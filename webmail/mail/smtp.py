@@ -21,6 +21,7 @@ from webmail.mail.errors import (
     TemporaryError,
     TLSError,
 )
+from webmail.mail.net import resolve_within
 from webmail.mail.types import Security, ServerSettings
 
 # EHLO wants a fully qualified name (RFC 5321 §4.1.4); giving one also spares smtplib a
@@ -103,6 +104,7 @@ def _connected_client(
     # The host must go to the constructor, which connects and reads the greeting:
     # smtplib takes the TLS server name (SNI, certificate check) from there only. Debug
     # output stays off (level 0): it would print the AUTH lines.
+    resolve_within(settings.host, settings.port, settings.timeout)
     if settings.security is Security.TLS:
         return smtplib.SMTP_SSL(
             settings.host,
