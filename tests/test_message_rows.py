@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from webmail.engine import copy_rows
+from webmail.engine import copy_rows, threads
 from webmail.engine.message_rows import upsert_summaries
 from webmail.mail.imap_types import Address, MessageSummary
 from webmail.models import Folder, Message, ThreadLink
@@ -117,3 +117,10 @@ def test_refreshing_rows_keeps_their_conversation_and_fills_a_missing_one(folder
     after = dict(Message.objects.filter(folder=folder).values_list("uid", "thread_id"))
     assert after[1] == before[1]
     assert after[2] is not None
+
+
+def test_lists_sent_as_one_text_refuse_a_value_with_a_line_break():
+    assert threads.text_list(["m:<a@x>", "s:weekly report"]) == "m:<a@x>\ns:weekly report"
+    assert threads.number_list([3, 14]) == "3,14"
+    with pytest.raises(ValueError):
+        threads.text_list(["m:<a@x>", "s:two\nlines"])

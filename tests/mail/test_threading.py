@@ -108,6 +108,12 @@ def test_a_bare_id_without_brackets_is_understood():
     assert parents_of(message(2, "<b@x>", in_reply_to="a@x")) == ["<a@x>"]
 
 
+def test_a_bare_value_with_whitespace_inside_is_no_id():
+    # Keys are sent to PostgreSQL as lines of one text: none may hold a line break.
+    assert parents_of(message(2, "<b@x>", in_reply_to="a@x\nb@x")) == []
+    assert parents_of(message(2, "<b@x>", in_reply_to="a@x\tb@x")) == []
+
+
 def test_references_keep_the_nearest_parents_of_a_huge_list():
     references = " ".join(f"<{n}@x>" for n in range(5000))
     parents = parents_of(message(1, "<me@x>", references=references))

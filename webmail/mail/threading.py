@@ -64,7 +64,8 @@ def message_ids(text: str) -> list[str]:
     if found:
         return found
     bare = (text or "").strip()
-    return [f"<{bare}>"] if bare and " " not in bare else []
+    # No whitespace inside, as in a bracketed one: keys never hold a line break.
+    return [f"<{bare}>"] if bare and len(bare.split()) == 1 else []
 
 
 def parents_of(message: ThreadInput) -> list[str]:
