@@ -119,22 +119,35 @@ def is_reply_subject(subject: str) -> bool:
 
 
 class _Sets:
-    """Union-find over hashable nodes."""
+    """Union-find over the nodes of ``plan_threads``: a message is its key (an int
+    >= 0), a Message-ID its node key (a str), a known conversation ``~label`` (an
+    int < 0). Plain ints and strings: tuples tagging each kind cost a third of the
+    planning."""
 
     def __init__(self) -> None:
         self.parent: dict = {}
 
     def find(self, node):
-        self.parent.setdefault(node, node)
-        root = node
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[node] != root:
-            self.parent[node], node = root, self.parent[node]
+        parent = self.parent
+        root = parent.setdefault(node, node)
+        if root == node:
+            return root
+        while parent[root] != root:
+            root = parent[root]
+        while parent[node] != root:
+            parent[node], node = root, parent[node]
         return root
 
     def union(self, first, second) -> None:
         self.parent[self.find(first)] = self.find(second)
+
+
+def _is_message(node) -> bool:
+    return node.__class__ is int and node >= 0
+
+
+def _is_thread(node) -> bool:
+    return node.__class__ is int and node < 0
 
 
 def plan_threads(
@@ -147,19 +160,22 @@ def plan_threads(
 
     A new conversation is labelled with the smallest key of its messages; when a
     message links conversations, the smallest label is kept and the others are
-    merged into it. Labels are therefore never reused if keys are never reused."""
+    merged into it. Labels are therefore never reused if keys are never reused.
+    Keys and labels are integers >= 0."""
     messages = sorted(messages, key=lambda message: message.key)
+    if messages and messages[0].key < 0:
+        raise ValueError("message keys must not be negative")
     known_links = known_links or {}
     parents = {message.key: parents_of(message) for message in messages}
     sets = _Sets()
     for message in messages:
         nodes = [node_key(m) for m in message_ids(message.message_id)[:1]]
         nodes += [node_key(parent) for parent in parents[message.key]]
-        sets.find(("message", message.key))
+        sets.find(message.key)
         for node in nodes:
-            sets.union(("message", message.key), ("node", node))
+            sets.union(message.key, node)
             if node in known_links:
-                sets.union(("node", node), ("thread", known_links[node]))
+                sets.union(node, ~known_links[node])
     starting = {m.key for m in messages if not parents[m.key] and base_subject(m.subject)}
     _join_on_subject(messages, sets, known_subjects or {}, starting)
     return _plan_from(messages, sets, starting)
@@ -180,16 +196,16 @@ def _join_on_subject(
     for message in messages:
         if message.key not in starting or not is_reply_subject(message.subject):
             continue
-        own_set = members[sets.find(("message", message.key))]
-        if any(member[0] != "node" and member != ("message", message.key) for member in own_set):
-            continue  # already linked to other messages: no guessing
+        own_set = members[sets.find(message.key)]
+        if any(member.__class__ is int and member != message.key for member in own_set):
+            continue  # already linked to other messages or a conversation: no guessing
         key = subject_key(message.subject)
         earlier = [s for s in starters.get(key, []) if _not_after(s, message)]
         if earlier:
             latest = max(earlier, key=lambda s: (s.date is not None, s.date or 0, s.key))
-            sets.union(("message", message.key), ("message", latest.key))
+            sets.union(message.key, latest.key)
         elif key in known:
-            sets.union(("message", message.key), ("thread", known[key]))
+            sets.union(message.key, ~known[key])
 
 
 def _not_after(first: ThreadInput, second: ThreadInput) -> bool:
@@ -205,20 +221,20 @@ def _plan_from(messages: list[ThreadInput], sets: _Sets, starting: set[int]) -> 
     label_of_root = {}
     plan = ThreadPlan()
     for root, nodes in groups.items():
-        threads = sorted(value for kind, value in nodes if kind == "thread")
-        keys = [value for kind, value in nodes if kind == "message"]
+        threads = sorted(~node for node in nodes if _is_thread(node))
+        keys = [node for node in nodes if _is_message(node)]
         label = threads[0] if threads else min(keys) if keys else None
         if label is None:
             continue
         label_of_root[root] = label
         for old in threads[1:]:
             plan.merged[old] = label
-        for kind, value in nodes:
-            if kind == "node":
-                plan.links[value] = label
+        for node in nodes:
+            if node.__class__ is str:
+                plan.links[node] = label
     # Oldest first, so that the latest conversation started under a subject wins.
     for message in sorted(messages, key=lambda m: (m.date is not None, m.date or 0, m.key)):
-        label = label_of_root[sets.find(("message", message.key))]
+        label = label_of_root[sets.find(message.key)]
         plan.thread_of[message.key] = label
         if message.key in starting and not is_reply_subject(message.subject):
             plan.subjects[subject_key(message.subject)] = label
