@@ -35,11 +35,11 @@ _ADDRESS_ITEM = re.compile(
 )
 _QUOTED_PAIR = re.compile(r"\\(.)")
 # A wanted field's first line, at a line start, and its continuation lines (which start
-# with a blank, RFC 5322 §2.2.3); the block's line ends are LF by then. Linear: no
-# two ways to match the same text.
+# with a blank, RFC 5322 §2.2.3); the block's line ends are LF by then. Names as
+# header_fields takes them: no space, nor a blank at the end.
 _WANTED_FIELD = re.compile(
     rb"^(subject|from|to|cc|reply-to|date|received|message-id|in-reply-to|references"
-    rb"|content-[^\s:]*):[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)",
+    rb"|content-(?:[^ :\n]*[^\s:])?):[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)",
     re.IGNORECASE | re.MULTILINE,
 )
 
