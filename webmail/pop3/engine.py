@@ -44,7 +44,7 @@ from webmail.raw_store import read_raw
 
 logger = logging.getLogger(__name__)
 
-BATCH_MESSAGES = 500
+BATCH_MESSAGES = 1000
 BATCH_BYTES = 32 * 1024 * 1024
 BATCHES_IN_FLIGHT = 2
 # Longer than the task's hard time limit: a lock must not expire under a live fetch.
