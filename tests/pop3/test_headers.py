@@ -215,3 +215,18 @@ def test_a_huge_folded_header_is_cut_to_the_field_limit():
 
     assert fields.subject.startswith("start more words more words")
     assert len(fields.subject) <= MAX_FIELD_BYTES
+
+
+def test_addresses_read_again_are_fresh_lists():
+    raw = b"From: Ann <ann@example.org>\r\nTo: bob@example.org\r\n\r\nhi"
+    first = describe(raw)
+    first.to[0][0] = "changed"
+
+    assert describe(raw).to == [["", "bob@example.org"]]
+    assert describe(raw).from_name == "Ann"
+
+
+def test_a_long_address_field_is_read_too():
+    recipients = b", ".join(b"r%d@example.org" % n for n in range(60))
+
+    assert len(describe(b"To: " + recipients + b"\r\n\r\nhi").to) == 60

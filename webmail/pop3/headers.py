@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
+from functools import lru_cache
 
 from webmail.mail.imap_fetch import parse_header_date
 from webmail.mail.imap_text import decode_header_text
@@ -24,6 +25,9 @@ MAX_FIELD_BYTES = 16 * 1024  # one header's value; 50,000 recipients stop here
 MAX_ADDRESSES = 100
 MAX_REFERENCES = 100
 PREVIEW_CHARS = 300
+# Address fields read once per distinct value, for values this short (a few MB at most).
+CACHED_ADDRESS_CHARS = 500
+CACHED_ADDRESS_VALUES = 4096
 
 
 _ADDRESS = r"[^<>\s\",;:()\[\]\\@]+@[^<>\s\",;:()\[\]\\@]+"
@@ -146,6 +150,18 @@ def _addresses(values: dict[str, list[str]], name: str) -> list[list[str]]:
     value = _raw_value(values, name).replace("\r", "").replace("\n", "")
     if not value.strip():
         return []
+    if len(value) > CACHED_ADDRESS_CHARS:
+        return _read_addresses(value)
+    return [list(pair) for pair in _remembered_addresses(value)]
+
+
+@lru_cache(maxsize=CACHED_ADDRESS_VALUES)
+def _remembered_addresses(value: str) -> tuple[tuple[str, ...], ...]:
+    # A mailbox holds the same few senders and recipients over and over.
+    return tuple(map(tuple, _read_addresses(value)))
+
+
+def _read_addresses(value: str) -> list[list[str]]:
     pairs = _simple_addresses(value)
     if pairs is None:
         pairs = email.utils.getaddresses([value])[:MAX_ADDRESSES]
