@@ -143,7 +143,7 @@ def _fetch(account: MailAccount, options: Pop3Options, now: datetime) -> FetchRe
         if options.should_delete_new(now):
             plan.delete |= download.stored
         pop3.delete_messages(client, sorted(plan.delete), window=window)
-    thread_pending(target)  # rows whose batch failed to thread wait for this, or the next run
+    thread_pending(target)  # rows an interrupted run left unthreaded
     # QUIT succeeded: the deletions are committed on the server.
     result.deleted = _record_server_state(account, known, maildrop, plan.delete.values(), now)
     result.downloaded, result.duplicates = download.created, download.duplicates

@@ -3,16 +3,18 @@
 Same names and storage as ``webmail.raw_store`` (Django's default storage, keyed by
 SHA-256, read back with ``read_raw``), but shaped for 10,000 messages in one go.
 ``store_raw`` fsyncs each file and its folder in turn, ~2.5 ms a message on our
-disks, the whole time budget of a download. Here a batch is written in the background while
-the download goes on, by a few threads at once (each file under a temporary name, then
-renamed: a reader never sees half a message), then made durable by one ``syncfs(2)``
-of the file system (Linux), else by fsyncs of every file and folder.
+disks, the whole time budget of a download. Here a batch is written in the
+background while the download goes on, by a few threads at once (each file under a
+temporary name, then renamed: a reader never sees half a message), then made durable
+by one ``syncfs(2)`` of the file system (Linux), else by fsyncs of every file and
+folder.
 
 After a crash, a file may exist whose content never reached the disk (some file
 systems keep the name and lose the data): a file found already stored is trusted
 only if its content hashes to its name. A message already stored in the older
-two-level layout (``legacy_raw_path``) is not written again. Nothing may refer to a message in the
-database, nor may it be deleted on the server, before ``durable()`` has returned.
+two-level layout (``legacy_raw_path``) is not written again. Nothing may refer to a
+message in the database, nor may it be deleted on the server, before ``durable()``
+has returned.
 """
 
 import ctypes
