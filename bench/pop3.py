@@ -36,8 +36,8 @@ Measured in one run (the JSON key, then the target):
                               the fetch, as IMAP body indexing is)        (information)
 and, to tell the disk's and the server's shares from Courriel's (information):
   store_floor_s               the files alone: hashed, written in the raw-store
-                              layout (a new folder for nearly every message), renamed,
-                              one syncfs per 250; no download, no database
+                              layout (raw_path), renamed, one syncfs per 250; no
+                              download, no database
   delete_floor_s              pipelined DELE of every message and QUIT (Dovecot
                               expunges them then), on the reference maildrop, last
   load_average_1min           the machine's load when the run ended: other work on
@@ -212,17 +212,19 @@ def measure_floor(port: int, user: MailUser, ca_file: Path, runs: int, count: in
 def store_floor(count: int, seed: int, folder: Path) -> dict:
     """Runs in a child process: what the disk costs for what the store must do, with
     no download and no database: each message hashed, written in the raw-store layout
-    (raw/ab/cd/<sha256>.eml, a new folder for nearly every message) under a temporary
-    name and renamed, and each 250 made durable by one syncfs."""
+    (``raw_path``) under a temporary name and renamed, and each 250 made durable by
+    one syncfs."""
     import ctypes
     import hashlib
+
+    from webmail.raw_store import raw_path
 
     syncfs = ctypes.CDLL(None, use_errno=True).syncfs
     messages = list(MailboxGenerator(seed).messages(count))
     started = time.perf_counter()
     for index, data in enumerate(messages, start=1):
         digest = hashlib.sha256(data).hexdigest()
-        path = folder / "raw" / digest[:2] / digest[2:4] / f"{digest}.eml"
+        path = folder / raw_path(digest)
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(".part")
         temporary.write_bytes(data)

@@ -1,12 +1,14 @@
 """Bodies for search: fetched in the background, stored by hash, text indexed."""
 
+import hashlib
+
 import pytest
 
 from tests.messages import make_message
 from webmail.engine import account_sync
 from webmail.models import Message
 from webmail.models.messages import BodyState
-from webmail.raw_store import raw_path, read_raw
+from webmail.raw_store import legacy_raw_path, raw_path, read_raw, store_raw
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -55,8 +57,20 @@ def test_bodies_over_the_size_cap_are_skipped(account, dovecot, mail_user, media
     assert Message.objects.get().body_state == BodyState.TOO_LARGE
 
 
-def test_raw_paths_fan_out(media):
-    assert raw_path("abcdef") == "raw/ab/cd/abcdef.eml"
+def test_raw_paths_fan_out_one_level(media):
+    assert raw_path("abcdef") == "raw/ab/abcdef.eml"
+
+
+def test_a_message_stored_in_the_two_level_layout_is_still_read_and_not_written_again(media):
+    raw = b"Subject: old\r\n\r\nstored before the one-level layout\r\n"
+    digest = hashlib.sha256(raw).hexdigest()
+    legacy = media / legacy_raw_path(digest)
+    legacy.parent.mkdir(parents=True)
+    legacy.write_bytes(raw)
+
+    assert read_raw(digest) == raw
+    assert store_raw(raw) == digest
+    assert not (media / raw_path(digest)).exists()
 
 
 def test_a_row_is_marked_indexed_only_once_its_file_is_written(

@@ -9,6 +9,14 @@ from django.core.files.storage import FileSystemStorage, default_storage
 
 
 def raw_path(digest: str) -> str:
+    """Where a raw message is written: 256 folders. Each new folder costs the file
+    system an inode and a block, and with two levels (65,536 folders) nearly every
+    message of a 10,000-message download made one, doubling the kernel's work."""
+    return f"raw/{digest[:2]}/{digest}.eml"
+
+
+def legacy_raw_path(digest: str) -> str:
+    """Where messages stored before the one-level layout are: read, never written."""
     return f"raw/{digest[:2]}/{digest[2:4]}/{digest}.eml"
 
 
@@ -25,19 +33,17 @@ def store_raw_as(digest: str, data: bytes, *, durable: bool = True) -> None:
     """``store_raw`` when the caller has hashed ``data`` already."""
     path = raw_path(digest)
     if isinstance(default_storage, FileSystemStorage):
-        write_file(default_storage.path(path), data, durable=durable)
-    elif not default_storage.exists(path):
+        if not _refreshed(default_storage.path(legacy_raw_path(digest))):
+            write_file(default_storage.path(path), data, durable=durable)
+    elif not default_storage.exists(path) and not default_storage.exists(legacy_raw_path(digest)):
         default_storage.save(path, ContentFile(data))
 
 
 def write_file(target: str, data: bytes, *, durable: bool) -> None:
     """Write-then-rename, so a reader never sees half a message. A file already
     there is reused, and its time refreshed so the collector (raw_gc) leaves it."""
-    try:
-        os.utime(target)
+    if _refreshed(target):
         return
-    except FileNotFoundError:
-        pass
     os.makedirs(os.path.dirname(target), exist_ok=True)
     partial = f"{target}.{os.getpid()}.{threading.get_ident()}.partial"
     with open(partial, "wb") as handle:
@@ -48,6 +54,14 @@ def write_file(target: str, data: bytes, *, durable: bool) -> None:
     os.replace(partial, target)
     if durable:
         fsync_directory(os.path.dirname(target))
+
+
+def _refreshed(path: str) -> bool:
+    try:
+        os.utime(path)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def fsync_directory(path: str) -> None:
@@ -69,5 +83,9 @@ def make_durable(name: str) -> None:
 
 
 def read_raw(digest: str) -> bytes:
-    with default_storage.open(raw_path(digest), "rb") as handle:
+    try:
+        handle = default_storage.open(raw_path(digest), "rb")
+    except FileNotFoundError:
+        handle = default_storage.open(legacy_raw_path(digest), "rb")
+    with handle:
         return handle.read()

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from webmail.pop3.headers import describe
+from webmail.mail.mime_scan import header_fields
+from webmail.pop3.headers import MAX_FIELD_BYTES, describe, index_fields
 from webmail.pop3.structure import body_offset
 
 
@@ -166,3 +167,66 @@ def test_it_never_raises_and_returns_clean_text(raw):
     for text in texts:
         assert "\x00" not in text
         text.encode("utf-8")
+
+
+def field_lines():
+    name = st.sampled_from(
+        [b"Subject", b"FROM", b"to", b"Cc", b"Reply-To", b"Date", b"Received", b"Message-ID",
+         b"In-Reply-To", b"References", b"Content-Type", b"content-\xff", b"X-Other", b"Toto",
+         b"Subject ", b"To\t", b" Subject", b"\tFrom", b"", b"Subject:From"]
+    )  # fmt: skip
+    value = st.binary(max_size=30).map(lambda v: v.replace(b"\n", b""))
+    end = st.sampled_from([b"\r\n", b"\n", b"\r\r\n", b"\r", b""])
+    return st.lists(
+        st.tuples(name, st.sampled_from([b":", b": ", b":\t", b" :", b""]), value, end).map(
+            b"".join
+        ),
+        max_size=12,
+    ).map(b"".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(field_lines())
+def test_the_index_fields_are_the_header_fields_a_row_needs(block):
+    wanted = {"subject", "from", "to", "cc", "reply-to", "date", "received", "message-id"}
+    wanted |= {"in-reply-to", "references"}
+    expected: dict[str, list[str]] = {}
+    for name, value in header_fields(block):
+        if name.lower() in wanted or name.lower().startswith("content-"):
+            expected.setdefault(name.lower(), []).append(value)
+
+    assert index_fields(block) == expected
+
+
+def test_folded_fields_keep_their_folding_whatever_the_line_ends():
+    block = b"Subject: one\r\n two\n\tthree\r\nX-Other: x\r\n  not subject\r\nTo: a@b\r\n\r\n"
+
+    assert index_fields(block) == {"subject": ["one\r\n two\r\n\tthree"], "to": ["a@b"]}
+
+
+def test_a_header_block_without_its_empty_line_is_read_to_the_cap():
+    fields = describe(b"Subject: no body\r\nFrom: a@example.org\r\nX-Pad: " + b"x" * 300_000)
+
+    assert (fields.subject, fields.from_email) == ("no body", "a@example.org")
+
+
+def test_a_huge_folded_header_is_cut_to_the_field_limit():
+    fields = describe(b"Subject: start\r\n" + b" more words\r\n" * 50_000 + b"\r\nbody")
+
+    assert fields.subject.startswith("start more words more words")
+    assert len(fields.subject) <= MAX_FIELD_BYTES
+
+
+def test_addresses_read_again_are_fresh_lists():
+    raw = b"From: Ann <ann@example.org>\r\nTo: bob@example.org\r\n\r\nhi"
+    first = describe(raw)
+    first.to[0][0] = "changed"
+
+    assert describe(raw).to == [["", "bob@example.org"]]
+    assert describe(raw).from_name == "Ann"
+
+
+def test_a_long_address_field_is_read_too():
+    recipients = b", ".join(b"r%d@example.org" % n for n in range(60))
+
+    assert len(describe(b"To: " + recipients + b"\r\n\r\nhi").to) == 60

@@ -8,7 +8,7 @@ import pytest
 
 from webmail.pop3 import raw_files
 from webmail.pop3.raw_files import LocalStorageError, RawBatch
-from webmail.raw_store import raw_path, read_raw
+from webmail.raw_store import legacy_raw_path, raw_path, read_raw
 
 MESSAGES = [b"Subject: one\r\n\r\n1\r\n", b"Subject: two\r\n\r\n2\r\n"]
 
@@ -58,6 +58,29 @@ def test_a_file_already_stored_is_kept(settings):
     store([MESSAGES[0]])
 
     assert path.stat().st_ino == inode
+
+
+def test_a_message_stored_in_the_two_level_layout_is_not_written_again(settings):
+    digest = hashlib.sha256(MESSAGES[0]).hexdigest()
+    legacy = Path(settings.MEDIA_ROOT) / legacy_raw_path(digest)
+    legacy.parent.mkdir(parents=True)
+    legacy.write_bytes(MESSAGES[0])
+
+    store([MESSAGES[0]])
+
+    assert not (Path(settings.MEDIA_ROOT) / raw_path(digest)).exists()
+    assert read_raw(digest) == MESSAGES[0]
+
+
+def test_a_half_written_file_in_the_two_level_layout_is_written_in_the_new_one(settings):
+    digest = hashlib.sha256(MESSAGES[0]).hexdigest()
+    legacy = Path(settings.MEDIA_ROOT) / legacy_raw_path(digest)
+    legacy.parent.mkdir(parents=True)
+    legacy.write_bytes(MESSAGES[0][:5])
+
+    store([MESSAGES[0]])
+
+    assert read_raw(digest) == MESSAGES[0]
 
 
 def test_a_storage_failure_is_a_local_storage_error(settings):

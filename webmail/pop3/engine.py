@@ -6,9 +6,9 @@ One session of ``fetch_account``:
 2. Unique ids already in the ledger (``DownloadedMessage``) are never downloaded again.
 3. The others: pipelined RETR; raw messages written batch by batch, each batch made
    durable (syncfs or fsync, see ``raw_files``) and only then committed: each Message
-   row and its ledger row in one transaction. A message whose bytes are already
-   stored for the account (same SHA-256) gets a ledger row pointing at the existing
-   copy, not a second one.
+   row and its ledger row in one transaction; then threaded into conversations. A
+   message whose bytes are already stored for the account (same SHA-256) gets a
+   ledger row pointing at the existing copy, not a second one.
 4. DELE what the options say should go: a message stored here, unless a copy is
    left on the server; with a copy left, once it is N days old or deleted here.
 5. QUIT commits the DELEs (RFC 1939 §6); only then does the ledger record them.
@@ -44,7 +44,7 @@ from webmail.raw_store import read_raw
 
 logger = logging.getLogger(__name__)
 
-BATCH_MESSAGES = 500
+BATCH_MESSAGES = 1000
 BATCH_BYTES = 32 * 1024 * 1024
 BATCHES_IN_FLIGHT = 2
 # Longer than the task's hard time limit: a lock must not expire under a live fetch.
@@ -143,7 +143,7 @@ def _fetch(account: MailAccount, options: Pop3Options, now: datetime) -> FetchRe
         if options.should_delete_new(now):
             plan.delete |= download.stored
         pop3.delete_messages(client, sorted(plan.delete), window=window)
-    thread_pending(target)  # after QUIT; rows of an interrupted run wait for the next
+    thread_pending(target)  # rows an interrupted run left unthreaded
     # QUIT succeeded: the deletions are committed on the server.
     result.deleted = _record_server_state(account, known, maildrop, plan.delete.values(), now)
     result.downloaded, result.duplicates = download.created, download.duplicates
@@ -324,6 +324,8 @@ class _Download:
             self._failed = True
             raise
         self.stored.update((fetched.entry.number, fetched.entry.unique_id) for fetched in batch)
+        # Threaded batch by batch, while the download goes on, not all after QUIT.
+        thread_pending(self.folder)
         local.refresh_counts(self.folder, self.account.user_id)
 
     def _insert(self, batch: list[_Fetched]) -> None:

@@ -1,10 +1,11 @@
 """What a message list needs from a raw message, read with bounded work and never raising.
 
 POP3 gives whole messages, not IMAP's ENVELOPE and BODYSTRUCTURE, so the index fields
-come from the message itself: the header block read with the stdlib's compat32
-rules (bounded on hostile input where ``policy.default`` is not, see STACK.md) by
-``structure.parse_header``, each value
-cut at ``MAX_FIELD_BYTES`` before RFC 2047 words are decoded as the IMAP side does
+come from the message itself: the fields a row needs are picked out of the header
+block by one regular expression (the others are skipped in C, never split or decoded
+in Python), read as ``mime_scan.header_fields`` reads them (compat32 rules, bounded on
+hostile input where ``policy.default`` is not, see STACK.md); each value is cut at
+``MAX_FIELD_BYTES`` before RFC 2047 words are decoded as the IMAP side does
 (``imap_text``); attachments and preview from ``structure``. Plain Python, no Django.
 """
 
@@ -13,10 +14,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
+from functools import lru_cache
 
 from webmail.mail.imap_fetch import parse_header_date
 from webmail.mail.imap_text import decode_header_text
-from webmail.mail.mime_scan import header_fields
 from webmail.pop3.structure import BodySummary, body_offset, header_policy, summarize
 
 MAX_HEADER_BYTES = 256 * 1024
@@ -24,6 +25,9 @@ MAX_FIELD_BYTES = 16 * 1024  # one header's value; 50,000 recipients stop here
 MAX_ADDRESSES = 100
 MAX_REFERENCES = 100
 PREVIEW_CHARS = 300
+# Address fields read once per distinct value, for values this short (a few MB at most).
+CACHED_ADDRESS_CHARS = 500
+CACHED_ADDRESS_VALUES = 4096
 
 
 _ADDRESS = r"[^<>\s\",;:()\[\]\\@]+@[^<>\s\",;:()\[\]\\@]+"
@@ -34,6 +38,14 @@ _ADDRESS_ITEM = re.compile(
     r")\s*(?:,|$)"
 )
 _QUOTED_PAIR = re.compile(r"\\(.)")
+# A wanted field's first line, at a line start, and its continuation lines (which start
+# with a blank, RFC 5322 §2.2.3); the block's line ends are LF by then. Names as
+# header_fields takes them: no space, nor a blank at the end.
+_WANTED_FIELD = re.compile(
+    rb"^(subject|from|to|cc|reply-to|date|received|message-id|in-reply-to|references"
+    rb"|content-(?:[^ :\n]*[^\s:])?):[ \t]*([^\n]*(?:\n[ \t][^\n]*)*)",
+    re.IGNORECASE | re.MULTILINE,
+)
 
 
 @dataclass(frozen=True)
@@ -60,7 +72,7 @@ def describe(raw: bytes) -> MessageFields:
     """The index fields of ``raw``; a message too broken to read gives empty fields."""
     try:
         body_start = body_offset(raw, 0, min(len(raw), MAX_HEADER_BYTES))
-        values = _values_by_name(header_fields(raw[:body_start]))
+        values = index_fields(raw[:body_start])
     except Exception:  # a parser bug on hostile input must not stop a download
         return MessageFields()
     try:
@@ -96,11 +108,16 @@ def clean(text: str | None, limit: int | None = None) -> str:
     return text[:limit] if limit else text
 
 
-def _values_by_name(fields: list[tuple[str, str]]) -> dict[str, list[str]]:
-    # One pass: Message.get scans every header for each name asked.
+def index_fields(block: bytes) -> dict[str, list[str]]:
+    """The values of the fields a row needs in a header block, by lower-case name, in
+    order; as ``mime_scan.header_fields`` gives them: folded lines joined by CRLF,
+    8-bit bytes as surrogates."""
     values: dict[str, list[str]] = {}
-    for name, value in fields:
-        values.setdefault(name.lower(), []).append(value)
+    # CR LF as LF: a line's own CR (CR CR LF) stays, as header_fields keeps it.
+    for match in _WANTED_FIELD.finditer(block.replace(b"\r\n", b"\n")):
+        name, value = match.groups()
+        text = value.replace(b"\n", b"\r\n").decode("ascii", "surrogateescape")
+        values.setdefault(name.decode("ascii", "surrogateescape").lower(), []).append(text)
     return values
 
 
@@ -133,6 +150,18 @@ def _addresses(values: dict[str, list[str]], name: str) -> list[list[str]]:
     value = _raw_value(values, name).replace("\r", "").replace("\n", "")
     if not value.strip():
         return []
+    if len(value) > CACHED_ADDRESS_CHARS:
+        return _read_addresses(value)
+    return [list(pair) for pair in _remembered_addresses(value)]
+
+
+@lru_cache(maxsize=CACHED_ADDRESS_VALUES)
+def _remembered_addresses(value: str) -> tuple[tuple[str, ...], ...]:
+    # A mailbox holds the same few senders and recipients over and over.
+    return tuple(map(tuple, _read_addresses(value)))
+
+
+def _read_addresses(value: str) -> list[list[str]]:
     pairs = _simple_addresses(value)
     if pairs is None:
         pairs = email.utils.getaddresses([value])[:MAX_ADDRESSES]

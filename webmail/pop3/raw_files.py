@@ -2,17 +2,19 @@
 
 Same names and storage as ``webmail.raw_store`` (Django's default storage, keyed by
 SHA-256, read back with ``read_raw``), but shaped for 10,000 messages in one go.
-``store_raw`` fsyncs each file and its folder in turn: with the two-level folder
-fan-out nearly every message is a new folder too, so ~2.5 ms a message on our disks,
-the whole time budget of a download. Here a batch is written in the background while
-the download goes on, by a few threads at once (each file under a temporary name, then
-renamed: a reader never sees half a message), then made durable by one ``syncfs(2)``
-of the file system (Linux), else by fsyncs of every file and folder.
+``store_raw`` fsyncs each file and its folder in turn, ~2.5 ms a message on our
+disks, the whole time budget of a download. Here a batch is written in the
+background while the download goes on, by a few threads at once (each file under a
+temporary name, then renamed: a reader never sees half a message), then made durable
+by one ``syncfs(2)`` of the file system (Linux), else by fsyncs of every file and
+folder.
 
 After a crash, a file may exist whose content never reached the disk (some file
 systems keep the name and lose the data): a file found already stored is trusted
-only if its content hashes to its name. Nothing may refer to a message in the
-database, nor may it be deleted on the server, before ``durable()`` has returned.
+only if its content hashes to its name. A message already stored in the older
+two-level layout (``legacy_raw_path``) is not written again. Nothing may refer to a
+message in the database, nor may it be deleted on the server, before ``durable()``
+has returned.
 """
 
 import ctypes
@@ -28,7 +30,7 @@ from functools import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
 
-from webmail.raw_store import raw_path
+from webmail.raw_store import legacy_raw_path, raw_path
 
 logger = logging.getLogger(__name__)
 FILE_THREADS = 8
@@ -72,31 +74,49 @@ class RawBatch:
         if not isinstance(default_storage, FileSystemStorage):
             for digest, data in messages:
                 # Object stores acknowledge a write once it is durable.
-                if not default_storage.exists(raw_path(digest)):
+                if not any(map(default_storage.exists, _paths(digest))):
                     default_storage.save(raw_path(digest), ContentFile(data))
             return
-        files = [default_storage.path(raw_path(digest)) for digest, _data in messages]
         workers = _pools_of_this_process()[1]
         # Creating folders and files waits on the file system's journal: several at
-        # once go three to five times faster than one after the other.
-        written = workers.map(_written, files, *zip(*messages, strict=True))
-        folders = set().union(*written)
-        if files and not _syncfs(files[0]):
-            list(workers.map(_fsync, files + sorted(folders)))
+        # once go three to five times faster than one after the other. Each thread
+        # takes a share, not a task per file: the pool's bookkeeping of a task costs
+        # about as much CPU as writing a small file.
+        shares = [messages[start::FILE_THREADS] for start in range(FILE_THREADS)]
+        written = [entry for share in workers.map(_share_written, shares) for entry in share]
+        if written and not _syncfs(written[0][0]):
+            stored = [path for path, _folders in written]
+            folders = set().union(*(folders for _path, folders in written))
+            list(workers.map(_fsync, stored + sorted(folders)))
 
 
-def _written(path: str, digest: str, data: bytes) -> list[str]:
-    """Write ``data`` at ``path`` unless it is there already; returns the folders
-    whose entries changed."""
+def _paths(digest: str) -> tuple[str, str]:
+    return raw_path(digest), legacy_raw_path(digest)
+
+
+def _paths_on_disk(digest: str) -> tuple[str, str]:
+    return tuple(map(default_storage.path, _paths(digest)))
+
+
+def _share_written(messages: list[tuple[str, bytes]]) -> list[tuple[str, list[str]]]:
+    return [_written(_paths_on_disk(digest), digest, data) for digest, data in messages]
+
+
+def _written(paths: tuple[str, str], digest: str, data: bytes) -> tuple[str, list[str]]:
+    """Write ``data`` at the first of ``paths`` unless it is at either already;
+    returns where it is and the folders whose entries changed."""
+    for path in paths:
+        if _holds(path, digest):
+            # Stored before, perhaps by a run that died before syncing it.
+            return path, [os.path.dirname(path)]
+    path = paths[0]
     folder = os.path.dirname(path)
-    if _holds(path, digest):
-        return [folder]  # stored before, perhaps by a run that died before syncing it
     created = _created_folders(folder)
     temporary = f"{path}.{secrets.token_hex(6)}.part"
     with open(temporary, "xb") as handle:
         handle.write(data)
     os.replace(temporary, path)
-    return [folder, *created]
+    return path, [folder, *created]
 
 
 def _holds(path: str, digest: str) -> bool:
