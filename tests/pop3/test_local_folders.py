@@ -2,10 +2,12 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.messages import make_message
 from webmail.models import Folder, Message, SpecialUse
-from webmail.pop3 import engine
+from webmail.pop3 import bulk_copy, engine, local
+from webmail.pop3.headers import describe
 from webmail.services.actions import act_on_messages
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,3 +41,27 @@ def test_local_folders_can_be_made_nested_renamed_and_deleted(alice_client, fetc
     assert not Folder.objects.filter(account=fetched, name__startswith="Bills").exists()
     assert not Message.objects.filter(pk=message.pk).exists()
     assert Message.objects.filter(account=fetched).count() == 1  # the Inbox keeps the rest
+
+
+def test_rows_stored_here_go_in_with_their_conversation(fetched):
+    if not bulk_copy.available():
+        pytest.skip("threading as rows are inserted is PostgreSQL's path")
+    inbox = Folder.objects.get(account=fetched, special_use=SpecialUse.INBOX)
+    original = Message.objects.get(folder=inbox, message_id="<m1@example.org>")
+    now = timezone.now()
+    reply = local.message_row(
+        inbox,
+        describe(make_message(3, "Re: Message", In_Reply_To="<m1@example.org>")),
+        digest="ab" * 32,
+        size=100,
+        now=now,
+    )
+    other = local.message_row(
+        inbox, describe(make_message(4, "Unrelated")), digest="cd" * 32, size=100, now=now
+    )
+
+    reply_id, other_id = local.insert_rows(inbox, [reply, other])  # no threading pass after
+
+    threads = dict(Message.objects.filter(folder=inbox).values_list("pk", "thread_id"))
+    assert threads[reply_id] == threads[original.pk] is not None
+    assert threads[other_id] not in (None, threads[original.pk])

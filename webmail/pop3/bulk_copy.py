@@ -33,13 +33,13 @@ def _columns(model: type[models.Model]) -> tuple[tuple[models.Field, object], ..
     return tuple(columns)
 
 
-def copy_rows(model: type[models.Model], rows: list[dict], *, with_ids: bool = False) -> list[int]:
-    """Insert ``rows`` (values by attribute name) in one COPY. With ``with_ids``, ids
-    are taken from the table's sequence first and returned in order, so that other
-    rows can refer to these; otherwise the database numbers them."""
+def copy_rows(model: type[models.Model], rows: list[dict], *, ids: list[int] | None = None) -> None:
+    """Insert ``rows`` (values by attribute name) in one COPY, numbered by the database
+    or, given ``ids`` (``copy_rows.reserve_ids``: other rows must refer to these, or
+    their conversation is labelled by them), with those."""
     columns = _columns(model)
     names = [field.column for field, _default in columns]
-    ids = _next_ids(model, len(rows)) if with_ids else []
+    with_ids = ids is not None
     if with_ids:
         names.insert(0, model._meta.pk.column)
     statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
@@ -53,22 +53,9 @@ def copy_rows(model: type[models.Model], rows: list[dict], *, with_ids: bool = F
                 for field, default in columns
             ]
             copy.write_row([ids[index], *values] if with_ids else values)
-    return ids
 
 
 def _adapted(value, is_json: bool):
     if is_json:
         return Jsonb(value) if value is not None else None
     return value.value if isinstance(value, models.Choices) else value
-
-
-def _next_ids(model: type[models.Model], count: int) -> list[int]:
-    if not count:
-        return []
-    table, column = model._meta.db_table, model._meta.pk.column
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [table, column, count],
-        )
-        return [row[0] for row in cursor.fetchall()]

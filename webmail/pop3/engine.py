@@ -6,9 +6,9 @@ One session of ``fetch_account``:
 2. Unique ids already in the ledger (``DownloadedMessage``) are never downloaded again.
 3. The others: pipelined RETR; raw messages written batch by batch, each batch made
    durable (syncfs or fsync, see ``raw_files``) and only then committed: each Message
-   row and its ledger row in one transaction; then threaded into conversations. A
-   message whose bytes are already stored for the account (same SHA-256) gets a
-   ledger row pointing at the existing copy, not a second one.
+   row (in its conversation already, see ``local.insert_rows``) and its ledger row in
+   one transaction. A message whose bytes are already stored for the account (same
+   SHA-256) gets a ledger row pointing at the existing copy, not a second one.
 4. DELE what the options say should go: a message stored here, unless a copy is
    left on the server; with a copy left, once it is N days old or deleted here.
 5. QUIT commits the DELEs (RFC 1939 §6); only then does the ledger record them.
@@ -324,8 +324,6 @@ class _Download:
             self._failed = True
             raise
         self.stored.update((fetched.entry.number, fetched.entry.unique_id) for fetched in batch)
-        # Threaded batch by batch, while the download goes on, not all after QUIT.
-        thread_pending(self.folder)
         local.refresh_counts(self.folder, self.account.user_id)
 
     def _insert(self, batch: list[_Fetched]) -> None:

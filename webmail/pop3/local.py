@@ -6,6 +6,9 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import Count, Max, Q, Sum
 
+from webmail.engine import threads
+from webmail.engine.copy_rows import reserve_ids
+from webmail.mail.threading import ThreadInput
 from webmail.mailbox_state import bump_changes, store_folder_counts
 from webmail.models import Folder, MailAccount, Message, SpecialUse
 from webmail.models.messages import BodyState
@@ -113,10 +116,23 @@ def storage_used(user) -> int:
 @transaction.atomic
 def insert_rows(folder: Folder, rows: list[dict]) -> list[int]:
     """Insert Message rows (values by attribute name, see ``message_row``) with the
-    next local UIDs of ``folder``; returns their ids, in order."""
+    next local UIDs of ``folder``, each in its conversation on PostgreSQL (elsewhere
+    ``threads.thread_pending`` threads them later); returns their ids, in order."""
     first = allocate_uids(folder, len(rows))
     for offset, row in enumerate(rows):
         row["uid"] = first + offset
-    if bulk_copy.available():
-        return bulk_copy.copy_rows(Message, rows, with_ids=True)
-    return [message.pk for message in Message.objects.bulk_create([Message(**r) for r in rows])]
+    if not bulk_copy.available():
+        return [message.pk for message in Message.objects.bulk_create([Message(**r) for r in rows])]
+    with transaction.atomic():
+        ids = reserve_ids(Message, len(rows))
+        plan = threads.plan_conversations(
+            folder.account_id,
+            [
+                ThreadInput(pk, *(row[name] for name in threads.FIELDS[1:]))
+                for pk, row in zip(ids, rows, strict=True)
+            ],
+        )
+        for pk, row in zip(ids, rows, strict=True):
+            row["thread_id"] = plan.thread_of[pk]
+        bulk_copy.copy_rows(Message, rows, ids=ids)
+    return ids
