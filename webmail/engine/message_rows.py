@@ -107,6 +107,7 @@ def upsert_summaries(folder: Folder, summaries: list[MessageSummary]) -> int:
 
 
 def _copy_threaded(folder: Folder, rows: list[tuple]) -> None:
+    """The COPY upsert of ``row_values`` rows, new ones numbered and threaded first."""
     ids = copy_rows.reserve_ids(Message, len(rows))
     plan = threads.plan_conversations(
         folder.account_id, [thread_input(pk, row) for pk, row in zip(ids, rows, strict=True)]

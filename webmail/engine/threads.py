@@ -2,12 +2,12 @@
 
 New messages join existing conversations by index lookups of the Message-IDs they
 carry (``ThreadLink``), merging conversations a late message links; the grouping
-itself is ``webmail.mail.threading``'s. The IMAP sync threads its rows as it inserts
-them (``plan_conversations``, with ids reserved beforehand): an UPDATE of every new
-row afterwards cost as much as the insert. Whoever writes rows otherwise (POP3
-download), or may have left some unthreaded (an interrupted pass, another database
-than PostgreSQL), calls ``thread_pending(folder)`` afterwards: it picks the folder's
-rows without a conversation, however they were written."""
+itself is ``webmail.mail.threading``'s. The IMAP sync and the POP3 store thread rows
+as they insert them (``plan_conversations``, with ids reserved beforehand): an UPDATE
+of every new row afterwards cost as much as the insert. Where rows may have been left
+unthreaded (an interrupted run, another database than PostgreSQL), the writer calls
+``thread_pending(folder)`` afterwards: it picks the folder's rows without a
+conversation, however they were written."""
 
 from collections import defaultdict
 from collections.abc import Iterable
@@ -90,9 +90,9 @@ def plan_conversations(account_id: int, messages: list[ThreadInput]) -> ThreadPl
 
 
 def known_links(account_id: int, keys: set[str]) -> dict[str, int]:
-    """The conversations these node and subject keys already lead to. One array
-    parameter on PostgreSQL: an IN list of thousands of keys cost more to send
-    than the lookup."""
+    """The conversations these node and subject keys already lead to. One text
+    parameter on PostgreSQL (``TEXT_LIST``): an IN list of thousands of keys cost
+    more to send than the lookup."""
     if connection.vendor != "postgresql":
         links = ThreadLink.objects.filter(account_id=account_id, key__in=keys)
         return dict(links.values_list("key", "thread_id"))
