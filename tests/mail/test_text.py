@@ -84,3 +84,12 @@ def test_parts_of_a_digest_are_messages_by_default():
         b"--d\r\n\r\nSubject: two\r\n\r\nSecond digest entry.\r\n--d--\r\n"
     )
     assert extract_text(raw) == "First digest entry.\nSecond digest entry."
+
+
+def test_blanks_become_one_space_and_blank_lines_one_empty_line():
+    raw = (
+        b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        b"one  two\tthree \t four\x0bfive\r\n\r\n\r\n\r\nnext  paragraph \r\n"
+    )
+    # A line's CR is a blank too: one space before the line break.
+    assert extract_text(raw) == "one two three four five \n\nnext paragraph"
