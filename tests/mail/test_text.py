@@ -91,5 +91,9 @@ def test_blanks_become_one_space_and_blank_lines_one_empty_line():
         b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
         b"one  two\tthree \t four\x0bfive\r\n\r\n\r\n\r\nnext  paragraph \r\n"
     )
-    # A line's CR is a blank too: one space before the line break.
-    assert extract_text(raw) == "one two three four five \n\nnext paragraph"
+    assert extract_text(raw) == "one two three four five\n\nnext paragraph"
+
+
+def test_text_with_nothing_to_collapse_is_kept_as_it_is():
+    raw = b"Content-Type: text/plain; charset=utf-8\r\n\r\nOne line.\r\nTwo lines.\r\n"
+    assert extract_text(raw) == "One line.\nTwo lines."
