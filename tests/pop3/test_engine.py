@@ -1,10 +1,12 @@
 """The POP3 download engine against Dovecot's real POP3: what is stored here, what is
 left or deleted there."""
 
+import os
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from tests.messages import make_message
@@ -21,7 +23,7 @@ from webmail.models import AccountStatus, Folder, MailAccount, Message, SpecialU
 from webmail.models.messages import BodyState
 from webmail.pop3 import bulk_copy, engine
 from webmail.pop3.models import DownloadedMessage, Pop3Options
-from webmail.raw_store import read_raw
+from webmail.raw_store import raw_path, read_raw
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -79,6 +81,22 @@ def test_downloaded_messages_are_indexed_like_imap_mail(pop3_account, dovecot, p
     assert engine.index_local_bodies(pop3_account, limit=10) == 0
     message.refresh_from_db()
     assert (message.body_state, message.body_text) == (BodyState.INDEXED, "Body of message 7.")
+
+
+def test_a_message_whose_stored_copy_is_gone_is_marked_and_the_others_indexed(
+    pop3_account, dovecot, pop3_user
+):
+    deliver(dovecot, pop3_user, [1, 2])
+    engine.fetch_account(pop3_account)
+    lost, kept = Message.objects.filter(account=pop3_account).order_by("uid")
+    os.remove(default_storage.path(raw_path(lost.raw_sha256)))
+
+    assert engine.index_local_bodies(pop3_account, limit=10) == 0
+
+    lost.refresh_from_db()
+    kept.refresh_from_db()
+    assert (lost.body_state, lost.body_text) == (BodyState.FAILED, "")
+    assert (kept.body_state, kept.body_text) == (BodyState.INDEXED, "Body of message 2.")
 
 
 def test_the_local_folders_are_created_once(pop3_account, dovecot, pop3_user):

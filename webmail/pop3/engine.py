@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from webmail.engine import copy_rows
 from webmail.engine.account_sync import record_status
 from webmail.engine.threads import thread_pending
 from webmail.mail import pop3
@@ -364,14 +365,23 @@ def index_local_bodies(account: MailAccount, limit: int) -> int:
     the store (no server involved); returns how many are still pending."""
     pending = Message.objects.filter(account=account, body_state=BodyState.PENDING)
     pending.filter(size__gt=settings.BODY_INDEX_MAX_BYTES).update(body_state=BodyState.TOO_LARGE)
-    rows = list(pending.order_by("-internal_date", "-id").only("pk", "raw_sha256")[:limit])
-    for row in rows:
+    rows = pending.order_by("-internal_date", "-id").values_list("pk", "raw_sha256")[:limit]
+    indexed, unreadable = [], []
+    for pk, digest in rows:
         try:
-            raw = read_raw(row.raw_sha256)
+            raw = read_raw(digest)
         except OSError:
-            row.body_state = BodyState.FAILED
+            unreadable.append(pk)
             continue
-        row.body_text = extract_text(raw)
-        row.body_state = BodyState.INDEXED
-    Message.objects.bulk_update(rows, ["body_text", "body_state"], batch_size=500)
+        indexed.append((pk, extract_text(raw), BodyState.INDEXED.value))
+    Message.objects.filter(pk__in=unreadable).update(body_state=BodyState.FAILED)
+    if copy_rows.available():
+        # The store keeps the message: rows lost in a crash are pending, indexed again.
+        copy_rows.update_by_pk(Message, ["id", "body_text", "body_state"], indexed, durable=False)
+    else:
+        Message.objects.bulk_update(
+            [Message(pk=pk, body_text=text, body_state=state) for pk, text, state in indexed],
+            ["body_text", "body_state"],
+            batch_size=500,
+        )
     return pending.count()
