@@ -12,6 +12,7 @@ from tests.harness.faulty_proxy import FaultyProxy
 from tests.messages import make_message
 from webmail.engine import account_sync
 from webmail.engine.imap_sync import sync_folder, sync_folder_list
+from webmail.mail import imap
 from webmail.mail.errors import MailError
 from webmail.mail.imap import open_imap
 from webmail.models import AccountStatus, Folder, MailAccount, Message
@@ -127,6 +128,26 @@ def test_a_folder_renamed_elsewhere_keeps_its_index(account, dovecot, mail_user,
     assert rows < kept  # the same rows, not downloaded again, and the new message
     assert Message.objects.filter(folder=after["Travail"], subject="After the rename").exists()
     assert Message.objects.filter(folder=after["Travail.Été"], subject="Child").exists()
+
+
+def test_without_server_previews_the_first_text_part_gives_them(
+    account, dovecot, mail_user, monkeypatch
+):
+    # Most servers (Gmail, Outlook) lack RFC 8970 PREVIEW: this session is told so.
+    def log_in_without_preview(client, settings):
+        return real_log_in(client, settings) - {"PREVIEW"}
+
+    real_log_in = imap.log_in
+    monkeypatch.setattr(imap, "log_in", log_in_without_preview)
+    html_only = (
+        b"From: a@example.org\r\nSubject: Newsletter\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/html; charset=utf-8\r\n\r\n<p>Bonjour  <b>\xc3\xa0</b> tous</p>\r\n"
+    )
+    dovecot.deliver_many(mail_user, [make_message(1), html_only])
+    account_sync.sync_account(account)
+
+    previews = dict(Message.objects.filter(folder__name="INBOX").values_list("subject", "preview"))
+    assert previews == {"Message numéro 1": "Body of message 1.", "Newsletter": "Bonjour à tous"}
 
 
 def test_sync_never_changes_the_server(account, dovecot, mail_user, other_device):

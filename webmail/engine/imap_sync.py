@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from webmail.engine.message_rows import apply_flag_updates, upsert_summaries
 from webmail.engine.pipeline import Committer
+from webmail.engine.previews import fill_previews, wanting_preview
 from webmail.engine.renames import find_renames
 from webmail.engine.threads import thread_pending
 from webmail.mail.imap import ImapSession
@@ -177,12 +178,15 @@ def fetch_new(folder: Folder, session: ImapSession, uids) -> int:
         folder.complete = False
         folder.save(update_fields=["complete"])
     added = 0
+    sections: dict[int, str] = {}  # what to preview, where the server gives no PREVIEW
     # While the server prepares the next batch and this thread parses one, the
     # previous one is written on the committer's thread: the waits overlap.
     with Committer(name="sync-commit") as committer:
         for summaries in session.fetch_summary_batches(batches(newest_first)):
             committer.submit(store_summaries, folder, summaries)
             added += len(summaries)
+            sections |= wanting_preview(session, summaries)
+    fill_previews(folder, session, sections)
     return added
 
 
