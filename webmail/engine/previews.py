@@ -5,8 +5,6 @@ Their summaries come without a preview, but name the message's first text part
 of those parts are fetched, newest first, and decoded into previews. A pass cut short
 leaves some previews empty: cosmetic, and the rest of the index is complete."""
 
-from django.db import connection
-
 from webmail.engine import copy_rows
 from webmail.engine.message_rows import clean
 from webmail.mail.imap import ImapSession
@@ -38,7 +36,9 @@ def fill_previews(folder: Folder, session: ImapSession, sections: dict[int, str]
 def _store(folder: Folder, previews: dict[int, str]) -> int:
     ids = Message.objects.filter(folder=folder, uid__in=list(previews)).values_list("uid", "pk")
     rows = [(pk, clean(" ".join(previews[uid].split()), PREVIEW_CHARS)) for uid, pk in ids]
-    if connection.vendor == "postgresql":
+    if not rows:
+        return 0
+    if copy_rows.available():
         copy_rows.update_by_pk(Message, ["id", "preview"], rows, durable=False)
     else:
         Message.objects.bulk_update([Message(pk=pk, preview=p) for pk, p in rows], ["preview"])
