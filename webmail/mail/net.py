@@ -27,7 +27,7 @@ def resolve_within(host: str, port: int, timeout: float) -> None:
     resolve the name again when they connect; that second lookup is answered as
     fast as this one was. The lookup runs on a thread of its own, left to finish
     in the background when it is too slow."""
-    if _is_address(host):
+    if ip_literal(host) is not None:
         return
     outcome: list[BaseException | None] = []
 
@@ -52,9 +52,12 @@ def resolve_within(host: str, port: int, timeout: float) -> None:
         raise error
 
 
-def _is_address(host: str) -> bool:
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def ip_literal(host: str) -> IPAddress | None:
+    """The address when ``host`` is written as one ("[::1]" included), else None."""
     try:
-        ipaddress.ip_address(host.strip("[]"))
+        return ipaddress.ip_address(host.strip().strip("[]"))
     except ValueError:
-        return False
-    return True
+        return None

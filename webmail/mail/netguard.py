@@ -25,10 +25,9 @@ from fnmatch import fnmatchcase
 from urllib.parse import urljoin, urlsplit
 
 from webmail.mail.errors import ConnectError, MailError, ProtocolError
-from webmail.mail.net import classify_os_error
+from webmail.mail.net import IPAddress, classify_os_error, ip_literal
 from webmail.mail.tls import classify as classify_tls_error
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 Resolve = Callable[[str, int], list[str]]
 
@@ -122,14 +121,6 @@ def _unwrap(ip: IPAddress) -> IPAddress:
         if ip in _NAT64:
             return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     return ip
-
-
-def ip_literal(host: str) -> IPAddress | None:
-    """The address when ``host`` is written as one ("[::1]" included), else None."""
-    try:
-        return ipaddress.ip_address(host.strip().strip("[]"))
-    except ValueError:
-        return None
 
 
 def is_internal_name(host: str) -> bool:
