@@ -161,6 +161,24 @@ def test_a_collapsed_message_expands_into_the_page(alice_client, conversation):
     assert reverse("webmail:message_body", args=[reply.pk]) in page
 
 
+def test_one_messages_own_moves_wait_behind_more_in_a_conversation(alice_client, conversation):
+    """The conversation's bar acts on all of it; a message's own Archive, Delete and
+    Move sit in its "More" there, and in plain sight on the message's own page."""
+    _folders, (_question, reply, answer, _other) = conversation
+    in_conversation = [
+        alice_client.get(reverse("webmail:conversation", args=[answer.thread_id])),
+        alice_client.get(
+            reverse("webmail:message", args=[reply.pk]), headers={"HX-Request": "true"}
+        ),
+    ]
+    for response, message in zip(in_conversation, [answer, reply], strict=True):
+        article = response.content.decode().split(f'id="show-addresses-{message.pk}"', 1)[1]
+        more, own_moves = article.index('class="more-menu"'), article.index("move-destination-")
+        assert more < own_moves
+    page = alice_client.get(reverse("webmail:message", args=[answer.pk])).content.decode()
+    assert page.index("move-destination-") < page.index('class="more-menu"')
+
+
 def test_reading_a_conversation_can_leave_it_unread(alice_client, alice, conversation):
     _folders, (_question, _reply, answer, _other) = conversation
     Preferences.objects.create(user=alice, mark_read_on_open=False)

@@ -55,7 +55,7 @@ def test_the_move_menu_offers_the_accounts_other_folders(alice_client, alice):
     message = stored(alice, with_attachments())
     Folder.objects.create(account=message.account, name="Receipts")
     page = alice_client.get(reverse("webmail:message", args=[message.pk])).content.decode()
-    menu = page.split('id="move-destination"', 1)[1].split("</select>", 1)[0]
+    menu = page.split(f'id="move-destination-{message.pk}"', 1)[1].split("</select>", 1)[0]
     assert "Receipts" in menu
     assert f'value="{message.folder_id}"' not in menu  # not where it already is
 

@@ -34,7 +34,6 @@ webmail_patterns = [
     path("message/<int:pk>/raw/", message.message_raw, name="message_raw"),
     path("message/<int:pk>/source/", message.message_source, name="message_source"),
     path("message/<int:pk>/trust-sender/", message.trust_sender, name="trust_sender"),
-    path("message/<int:pk>/unread/", message.mark_unread, name="mark_unread"),
     path("message/<int:pk>/flag/", message.toggle_flag, name="toggle_flag"),
     path("image-proxy/", image_proxy.image_proxy, name="image_proxy"),
     path("mail-accounts/", accounts.account_list, name="account_list"),

@@ -25,7 +25,7 @@
   }
 
   function submitAction(action) {
-    const messageForm = document.querySelector("form.message__actions");
+    const messageForm = document.querySelector("form.message__actions, form.message__act");
     const bulkForm = document.getElementById("bulk-form");
     const item = current();
     let form = messageForm;

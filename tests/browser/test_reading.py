@@ -44,6 +44,11 @@ def fits_the_screen(page: Page) -> bool:
     return page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth + 1")
 
 
+def middle(locator) -> float:
+    box = locator.bounding_box()
+    return box["y"] + box["height"] / 2
+
+
 def inbox_of(account) -> Folder:
     return Folder.objects.get(account=account, name="INBOX")
 
@@ -55,6 +60,17 @@ def test_reading_a_message(signed_in_page: Page, site, mailbox, console_errors, 
     expect(page.get_by_role("heading", name="Quarterly figures")).to_be_visible()
     body = page.frame_locator("iframe.message__body")
     expect(body.get_by_text("are attached")).to_be_visible()
+    # The message comes first, on a phone too: its body starts on the first screen.
+    screen = page.viewport_size["height"]
+    assert page.locator("iframe.message__body").bounding_box()["y"] < screen * 0.8
+    # In its conversation, the message's own rarer actions wait behind "More".
+    toolbar = page.locator(".message__toolbar")
+    view_source = toolbar.get_by_role("link", name="View source")
+    expect(view_source).to_be_hidden()
+    toolbar.get_by_text("More", exact=True).click()
+    expect(view_source).to_be_visible()
+    expect(toolbar.get_by_role("button", name="Mark as unread")).to_be_visible()
+    expect(toolbar.get_by_role("button", name="Mark as read")).to_have_count(0)  # it is read
     expect(page.get_by_role("link", name="q3.csv")).to_be_visible()
     expect(page.get_by_role("link", name="Download all (.zip)")).to_be_visible()
 
@@ -88,7 +104,10 @@ def test_bulk_actions_and_the_move_menu(
     assert Message.objects.filter(folder=inbox).count() == 2
 
     page.get_by_role("link", name="Message numéro 2").click()
-    page.get_by_label("Move to folder").select_option(label="Junk")
+    destination = page.get_by_label("Move to folder")
+    move = page.get_by_role("button", name="Move", exact=True)
+    assert abs(middle(destination) - middle(move)) < 4  # side by side, not stacked
+    destination.select_option(label="Junk")
     page.get_by_role("button", name="Move", exact=True).click()
     expect(page.get_by_role("link", name="Message numéro 2")).to_have_count(0)
     assert fits_the_screen(page)

@@ -57,6 +57,8 @@ def set_flags(messages: list[Message], *, seen: bool | None = None, flagged: boo
     by_folder: dict[int, list[Message]] = {}
     for message in messages:
         by_folder.setdefault(message.folder_id, []).append(message)
+        for name, value in changes.items():  # the page drawn next shows the new state
+            setattr(message, name, value)
     with transaction.atomic():
         Message.objects.filter(pk__in=[m.pk for m in messages]).update(**changes)
         for folder_id, group in by_folder.items():

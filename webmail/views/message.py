@@ -93,6 +93,7 @@ def message_view(request, pk: int):
         reads = preferences_for(request.user).mark_read_on_open
         if status == 200 and not message.is_seen and reads:
             set_flags([message], seen=True)
+        context["in_conversation"] = True
         return render(request, "webmail/message.html#article", context)
     if status != 200:
         return render(request, "webmail/message_unavailable.html", context, status=status)
@@ -198,14 +199,6 @@ def trust_sender(request, pk: int):
             _("Images from %(sender)s will always be shown.") % {"sender": message.from_email},
         )
     return redirect("webmail:message", pk=pk)
-
-
-@login_required
-@require_POST
-def mark_unread(request, pk: int):
-    message = get_message_for_user(request, pk)
-    set_flags([message], seen=False)
-    return redirect("webmail:folder", pk=message.folder_id)
 
 
 @login_required
