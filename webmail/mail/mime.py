@@ -10,6 +10,7 @@ import email.policy
 import email.utils
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
@@ -20,7 +21,13 @@ MAX_PARTS = 500
 MAX_DEPTH = 20
 MAX_HEADER_BYTES = 256 * 1024
 MAX_DISPLAY_BYTES = 50 * 1024 * 1024
-UNSAFE_FILENAME = re.compile(r"[\x00-\x1f\x7f/\\\u202a-\u202e\u2066-\u2069\u200e\u200f]")
+# Lone surrogates (\ud800-\udfff) cannot be encoded in a Content-Disposition header.
+UNSAFE_FILENAME = re.compile(
+    r"[\x00-\x1f\x7f/\\\u202a-\u202e\u2066-\u2069\u200e\u200f\ud800-\udfff]"
+)
+# Common file systems allow 255 bytes per name; leave room for " (2)" and the like.
+MAX_FILENAME_BYTES = 200
+MAX_EXTENSION_CHARS = 16
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,20 @@ def safe_filename(name: str, fallback: str = "attachment") -> str:
     """No path separators, control or bidi-override characters; never empty."""
     name = unicodedata.normalize("NFC", name or "")
     name = UNSAFE_FILENAME.sub("_", name).strip(" .")
-    return name[:200] or fallback
+    return shortened(name) or fallback
+
+
+def shortened(name: str) -> str:
+    """At most MAX_FILENAME_BYTES of UTF-8, cut in the stem: "report.pdf" cut
+    at the end would no longer open with the reader's PDF viewer."""
+    if len(name.encode()) <= MAX_FILENAME_BYTES:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not stem or len(extension) > MAX_EXTENSION_CHARS:
+        stem, extension = name, ""
+    suffix = f".{extension}" if extension else ""
+    budget = MAX_FILENAME_BYTES - len(suffix.encode())
+    return stem.encode()[:budget].decode("utf-8", "ignore").rstrip(" .") + suffix
 
 
 def as_bytes(value) -> bytes:
@@ -105,7 +125,8 @@ def describe(index: int, part: Message) -> Part:
         index=index,
         content_type=part.get_content_type(),
         filename=safe_filename(decode_header_text(as_bytes(filename))) if filename else "",
-        content_id=(part.get("Content-ID") or "").strip().strip("<>"),
+        # str(): with 8-bit bytes in it, compat32 hands back a Header, not a str.
+        content_id=str(part.get("Content-ID") or "").strip().strip("<>"),
         inline=disposition != "attachment",
         size=len(payload) if isinstance(payload, str | bytes) else len(decoded_payload(part)),
     )
@@ -169,10 +190,18 @@ def is_body(info: Part) -> bool:
 
 def part_payload(raw: bytes, index: int) -> tuple[Part, bytes] | None:
     """The decoded bytes of the leaf at ``index`` (as numbered by parse_for_display)."""
+    return part_payloads(raw, [index]).get(index)
+
+
+def part_payloads(raw: bytes, indexes: Iterable[int]) -> dict[int, tuple[Part, bytes]]:
+    """part_payload for several leaves in one parse: one parse per part would
+    make "every attachment in a zip" quadratic in a hostile message's size."""
+    wanted = set(indexes)
+    found: dict[int, tuple[Part, bytes]] = {}
     problems: list[str] = []
     for position, part in enumerate(leaves(parse_raw(raw), problems)):
-        if position >= MAX_PARTS:
-            return None
-        if position == index:
-            return describe(index, part), decoded_payload(part)
-    return None
+        if position >= MAX_PARTS or len(found) == len(wanted):
+            break
+        if position in wanted:
+            found[position] = describe(position, part), decoded_payload(part)
+    return found
