@@ -186,7 +186,6 @@ def message_attachments_zip(request, pk: int):
 
 
 @csp_override(FILE_CSP)
-@unavailable_as_503
 def message_cid(request, token: str):
     """An inline image of the body iframe (no session there: see rendering.py)."""
     try:
@@ -194,7 +193,10 @@ def message_cid(request, token: str):
     except signing.BadSignature:
         raise Http404 from None
     message = get_object_or_404(Message.objects.select_related("folder", "account"), pk=pk)
-    raw = raw_or_404(message)
+    try:
+        raw = raw_or_404(message)
+    except Unavailable:
+        return HttpResponse(status=503)  # for an <img>, and no session: no page, no reason
     part = parse_for_display(raw).inline_parts.get(content_id)
     if part is None or part.content_type not in INLINE_IMAGES:
         raise Http404
