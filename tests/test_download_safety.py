@@ -17,7 +17,7 @@ from tests.test_reading_views import CORPUS, media, stored  # noqa: F401 (media:
 from webmail.models import Message
 from webmail.pop3 import engine
 from webmail.raw_store import raw_path
-from webmail.services.rendering import inline_part_url
+from webmail.services.rendering import inline_part_url, unsign_inline_part
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 HTML_SOURCE = b"Subject: x\r\nContent-Type: text/html\r\n\r\n<script>alert(1)</script>\r\n"
@@ -208,13 +208,15 @@ def test_an_over_long_name_is_cut_in_the_middle_keeping_its_extension(alice_clie
 # --- Hostile structure -----------------------------------------------------------
 
 
-def test_an_eight_bit_content_id_is_no_server_error(alice_client, alice):
+def test_an_eight_bit_content_id_is_read_as_utf8_not_a_server_error(alice_client, alice):
     message = stored(alice, (CORPUS / "eight-bit-content-id.eml").read_bytes())
     urls = message_urls(message)
     statuses = {view: alice_client.get(url).status_code for view, url in urls.items()}
     assert statuses == {**dict.fromkeys(urls, 200), "message_attachments_zip": 404}
-    part = alice_client.get(reverse("webmail:message_part", args=[message.pk, 1]))
-    assert part.content.startswith(b"\x89PNG")
+    body = alice_client.get(urls["message_body"]).content.decode()
+    image_url = body.split('src="', 1)[1].split('"', 1)[0]
+    assert unsign_inline_part(image_url.split("/")[-2]) == (message.pk, "logo-é@example")
+    assert alice_client.get(image_url).content.startswith(b"\x89PNG")
 
 
 def test_a_broken_base64_attachment_downloads_what_can_be_decoded(alice_client, alice):

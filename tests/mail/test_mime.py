@@ -73,7 +73,20 @@ def test_long_names_are_cut_in_the_stem_to_a_byte_budget(name, expected):
 
 def test_an_eight_bit_content_id_is_read_not_fatal():
     parsed = parse_for_display((CORPUS / "eight-bit-content-id.eml").read_bytes())
-    assert [part.content_type for part in parsed.inline_parts.values()] == ["image/png"]
+    assert list(parsed.inline_parts) == ["logo-é@example"]  # as the HTML says, in UTF-8
+    assert parsed.inline_parts["logo-é@example"].content_type == "image/png"
+
+
+def test_raw_utf8_headers_and_file_names_are_read_as_utf8():
+    raw = (
+        b"Subject: caf\xc3\xa9\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+        b"--b\r\nContent-Type: application/pdf\r\n"
+        b'Content-Disposition: attachment; filename="r\xc3\xa9sum\xc3\xa9.pdf"\r\n\r\nx\r\n'
+        b'--b\r\nContent-Type: application/pdf; name="\xe9t\xe9.pdf"\r\n\r\nx\r\n--b--\r\n'
+    )
+    parsed = parse_for_display(raw)
+    assert parsed.subject == "café"
+    assert [part.filename for part in parsed.attachments] == ["résumé.pdf", "été.pdf"]
 
 
 def test_several_parts_at_once_are_the_parts_one_at_a_time():

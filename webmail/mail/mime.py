@@ -83,8 +83,30 @@ def as_bytes(value) -> bytes:
     return str(value or "").encode("utf-8", "surrogateescape")
 
 
+def raw_header(message: Message, name: str) -> str:
+    """The first ``name`` header as parsed. Not get(): for a value with 8-bit
+    bytes (RFC 6532 UTF-8) it returns a Header whose str() makes them U+FFFD."""
+    wanted = name.lower()
+    return next((str(value) for key, value in message.raw_items() if key.lower() == wanted), "")
+
+
 def header(message: Message, name: str) -> str:
-    return decode_header_text(as_bytes(message.get(name, "")))
+    return decode_header_text(as_bytes(raw_header(message, name)))
+
+
+def filename_of(part: Message) -> str:
+    """get_filename(), with raw 8-bit names read as UTF-8 (else Windows-1252)
+    first. Encoded words are decoded later, after the parameters are split: a
+    decoded quote or semicolon must stay part of the name."""
+    decoded = Message()
+    for name in ("Content-Disposition", "Content-Type"):
+        if value := raw_header(part, name):
+            octets = as_bytes(value)
+            try:
+                decoded[name] = octets.decode("utf-8")
+            except UnicodeDecodeError:
+                decoded[name] = octets.decode("cp1252", "replace")
+    return decoded.get_filename() or ""
 
 
 def parse_date(value: str) -> datetime | None:
@@ -116,7 +138,7 @@ def decoded_payload(part: Message) -> bytes:
 
 
 def describe(index: int, part: Message) -> Part:
-    filename = part.get_filename()
+    filename = filename_of(part)
     if not filename and part.get_content_type() == "message/rfc822":
         filename = "message.eml"
     disposition = (part.get_content_disposition() or "").lower()
@@ -125,8 +147,7 @@ def describe(index: int, part: Message) -> Part:
         index=index,
         content_type=part.get_content_type(),
         filename=safe_filename(decode_header_text(as_bytes(filename))) if filename else "",
-        # str(): with 8-bit bytes in it, compat32 hands back a Header, not a str.
-        content_id=str(part.get("Content-ID") or "").strip().strip("<>"),
+        content_id=header(part, "Content-ID").strip().strip("<>"),
         inline=disposition != "attachment",
         size=len(payload) if isinstance(payload, str | bytes) else len(decoded_payload(part)),
     )
