@@ -4,7 +4,14 @@ from pathlib import Path
 
 import pytest
 
-from webmail.mail.mime import MAX_PARTS, parse_for_display, part_payload, safe_filename
+from webmail.mail.mime import (
+    MAX_FILENAME_BYTES,
+    MAX_PARTS,
+    parse_for_display,
+    part_payload,
+    part_payloads,
+    safe_filename,
+)
 
 CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "eml"
 
@@ -48,6 +55,45 @@ def test_attachment_names_lose_path_separators_and_bidi_overrides():
 )
 def test_safe_filenames(name, expected):
     assert safe_filename(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("é" * 150 + ".pdf", "é" * 98 + ".pdf"),  # 2 bytes each: 196 + 4
+        ("a" * 300, "a" * MAX_FILENAME_BYTES),
+        ("a" * 190 + "." + "b" * 30, ("a" * 190 + "." + "b" * 30)[:MAX_FILENAME_BYTES]),
+        ("a\ud800b.txt", "a_b.txt"),  # a lone surrogate cannot go in a header
+    ],
+)
+def test_long_names_are_cut_in_the_stem_to_a_byte_budget(name, expected):
+    assert safe_filename(name) == expected
+    assert len(safe_filename(name).encode()) <= MAX_FILENAME_BYTES
+
+
+def test_an_eight_bit_content_id_is_read_not_fatal():
+    parsed = parse_for_display((CORPUS / "eight-bit-content-id.eml").read_bytes())
+    assert list(parsed.inline_parts) == ["logo-é@example"]  # as the HTML says, in UTF-8
+    assert parsed.inline_parts["logo-é@example"].content_type == "image/png"
+
+
+def test_raw_utf8_headers_and_file_names_are_read_as_utf8():
+    raw = (
+        b"Subject: caf\xc3\xa9\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+        b"--b\r\nContent-Type: application/pdf\r\n"
+        b'Content-Disposition: attachment; filename="r\xc3\xa9sum\xc3\xa9.pdf"\r\n\r\nx\r\n'
+        b'--b\r\nContent-Type: application/pdf; name="\xe9t\xe9.pdf"\r\n\r\nx\r\n--b--\r\n'
+    )
+    parsed = parse_for_display(raw)
+    assert parsed.subject == "café"
+    assert [part.filename for part in parsed.attachments] == ["résumé.pdf", "été.pdf"]
+
+
+def test_several_parts_at_once_are_the_parts_one_at_a_time():
+    raw = (CORPUS / "attachment-names.eml").read_bytes()
+    together = part_payloads(raw, [1, 2, 99])
+    assert sorted(together) == [1, 2]
+    assert together == {index: part_payload(raw, index) for index in (1, 2)}
 
 
 def test_huge_headers_are_refused_not_parsed():

@@ -10,7 +10,7 @@ from webmail.compose.models import Draft, DraftAttachment, Kind
 from webmail.compose.senders import Sender, default_sender, own_addresses
 from webmail.mail.compose import MESSAGE_ID, make_message_id, reply_references
 from webmail.mail.compose import subject_with_prefix as prefixed
-from webmail.mail.mime import ParsedMessage, parse_for_display, part_payload, safe_filename
+from webmail.mail.mime import ParsedMessage, parse_for_display, part_payloads, safe_filename
 from webmail.mail.reply import (
     Original,
     format_addresses,
@@ -152,11 +152,8 @@ def _forwarded(parsed: ParsedMessage, lines: list[str]) -> tuple[str, str]:
 
 
 def copy_attachments(draft: Draft, raw: bytes, parsed: ParsedMessage) -> None:
-    for part in parsed.attachments:
-        found = part_payload(raw, part.index)
-        if found is None:
-            continue
-        info, data = found
+    # One parse for them all (in the walk's order): one per part is quadratic.
+    for info, data in part_payloads(raw, [part.index for part in parsed.attachments]).values():
         DraftAttachment.objects.create(
             draft=draft,
             filename=info.filename or "attachment",

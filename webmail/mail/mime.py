@@ -10,6 +10,7 @@ import email.policy
 import email.utils
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
@@ -20,7 +21,13 @@ MAX_PARTS = 500
 MAX_DEPTH = 20
 MAX_HEADER_BYTES = 256 * 1024
 MAX_DISPLAY_BYTES = 50 * 1024 * 1024
-UNSAFE_FILENAME = re.compile(r"[\x00-\x1f\x7f/\\\u202a-\u202e\u2066-\u2069\u200e\u200f]")
+# Lone surrogates (\ud800-\udfff) cannot be encoded in a Content-Disposition header.
+UNSAFE_FILENAME = re.compile(
+    r"[\x00-\x1f\x7f/\\\u202a-\u202e\u2066-\u2069\u200e\u200f\ud800-\udfff]"
+)
+# Common file systems allow 255 bytes per name; leave room for " (2)" and the like.
+MAX_FILENAME_BYTES = 200
+MAX_EXTENSION_CHARS = 16
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,20 @@ def safe_filename(name: str, fallback: str = "attachment") -> str:
     """No path separators, control or bidi-override characters; never empty."""
     name = unicodedata.normalize("NFC", name or "")
     name = UNSAFE_FILENAME.sub("_", name).strip(" .")
-    return name[:200] or fallback
+    return shortened(name) or fallback
+
+
+def shortened(name: str) -> str:
+    """At most MAX_FILENAME_BYTES of UTF-8, cut in the stem: "report.pdf" cut
+    at the end would no longer open with the reader's PDF viewer."""
+    if len(name.encode()) <= MAX_FILENAME_BYTES:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not stem or len(extension) > MAX_EXTENSION_CHARS:
+        stem, extension = name, ""
+    suffix = f".{extension}" if extension else ""
+    budget = MAX_FILENAME_BYTES - len(suffix.encode())
+    return stem.encode()[:budget].decode("utf-8", "ignore").rstrip(" .") + suffix
 
 
 def as_bytes(value) -> bytes:
@@ -63,8 +83,30 @@ def as_bytes(value) -> bytes:
     return str(value or "").encode("utf-8", "surrogateescape")
 
 
+def raw_header(message: Message, name: str) -> str:
+    """The first ``name`` header as parsed. Not get(): for a value with 8-bit
+    bytes (RFC 6532 UTF-8) it returns a Header whose str() makes them U+FFFD."""
+    wanted = name.lower()
+    return next((str(value) for key, value in message.raw_items() if key.lower() == wanted), "")
+
+
 def header(message: Message, name: str) -> str:
-    return decode_header_text(as_bytes(message.get(name, "")))
+    return decode_header_text(as_bytes(raw_header(message, name)))
+
+
+def filename_of(part: Message) -> str:
+    """get_filename(), with raw 8-bit names read as UTF-8 (else Windows-1252)
+    first. Encoded words are decoded later, after the parameters are split: a
+    decoded quote or semicolon must stay part of the name."""
+    decoded = Message()
+    for name in ("Content-Disposition", "Content-Type"):
+        if value := raw_header(part, name):
+            octets = as_bytes(value)
+            try:
+                decoded[name] = octets.decode("utf-8")
+            except UnicodeDecodeError:
+                decoded[name] = octets.decode("cp1252", "replace")
+    return decoded.get_filename() or ""
 
 
 def parse_date(value: str) -> datetime | None:
@@ -96,7 +138,7 @@ def decoded_payload(part: Message) -> bytes:
 
 
 def describe(index: int, part: Message) -> Part:
-    filename = part.get_filename()
+    filename = filename_of(part)
     if not filename and part.get_content_type() == "message/rfc822":
         filename = "message.eml"
     disposition = (part.get_content_disposition() or "").lower()
@@ -105,7 +147,7 @@ def describe(index: int, part: Message) -> Part:
         index=index,
         content_type=part.get_content_type(),
         filename=safe_filename(decode_header_text(as_bytes(filename))) if filename else "",
-        content_id=(part.get("Content-ID") or "").strip().strip("<>"),
+        content_id=header(part, "Content-ID").strip().strip("<>"),
         inline=disposition != "attachment",
         size=len(payload) if isinstance(payload, str | bytes) else len(decoded_payload(part)),
     )
@@ -169,10 +211,18 @@ def is_body(info: Part) -> bool:
 
 def part_payload(raw: bytes, index: int) -> tuple[Part, bytes] | None:
     """The decoded bytes of the leaf at ``index`` (as numbered by parse_for_display)."""
+    return part_payloads(raw, [index]).get(index)
+
+
+def part_payloads(raw: bytes, indexes: Iterable[int]) -> dict[int, tuple[Part, bytes]]:
+    """part_payload for several leaves in one parse: one parse per part would
+    make "every attachment in a zip" quadratic in a hostile message's size."""
+    wanted = set(indexes)
+    found: dict[int, tuple[Part, bytes]] = {}
     problems: list[str] = []
     for position, part in enumerate(leaves(parse_raw(raw), problems)):
-        if position >= MAX_PARTS:
-            return None
-        if position == index:
-            return describe(index, part), decoded_payload(part)
-    return None
+        if position >= MAX_PARTS or len(found) == len(wanted):
+            break
+        if position in wanted:
+            found[position] = describe(position, part), decoded_payload(part)
+    return found

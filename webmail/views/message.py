@@ -1,5 +1,7 @@
 """Reading one message: the page, its body in a sandboxed iframe, its parts."""
 
+import functools
+
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core import signing
@@ -15,7 +17,7 @@ from django.views.decorators.http import require_POST
 from webmail.error_messages import describe
 from webmail.mail.archive import zip_of
 from webmail.mail.errors import MailError
-from webmail.mail.mime import parse_for_display, part_payload, safe_filename
+from webmail.mail.mime import parse_for_display, part_payload, part_payloads, safe_filename
 from webmail.models import Message, TrustedSender, preferences_for
 from webmail.services.reading import MessageGone, load_raw, set_flags
 from webmail.services.rendering import safe_body, shows_images, unsign_inline_part
@@ -48,11 +50,35 @@ def get_message_for_user(request, pk: int) -> Message:
     )
 
 
+class Unavailable(Exception):
+    """The server cannot give the message now (down, password changed)."""
+
+    def __init__(self, message: Message, error: MailError):
+        super().__init__(message.pk)
+        self.message, self.error = message, error
+
+
 def raw_or_404(message: Message) -> bytes:
     try:
         return load_raw(message)
     except MessageGone:
         raise Http404("This message is no longer on the server.") from None
+    except MailError as error:
+        raise Unavailable(message, error) from error
+
+
+def unavailable_as_503(view):
+    """A page that says why, as the message page does, rather than a server error."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except Unavailable as unavailable:
+            context = {"message": unavailable.message, "reason": describe(unavailable.error)}
+            return render(request, "webmail/message_unavailable.html", context, status=503)
+
+    return wrapper
 
 
 def reading_context(request, message: Message) -> tuple[dict, int]:
@@ -105,6 +131,7 @@ def message_view(request, pk: int):
 @login_required
 @xframe_options_sameorigin
 @csp_override(BODY_CSP)
+@unavailable_as_503
 def message_body(request, pk: int):
     message = get_message_for_user(request, pk)
     parsed = parse_for_display(raw_or_404(message))
@@ -125,6 +152,7 @@ def file_response(data: bytes, content_type: str, filename: str, *, inline: bool
 
 
 @login_required
+@unavailable_as_503
 def message_part(request, pk: int, index: int):
     message = get_message_for_user(request, pk)
     found = part_payload(raw_or_404(message), index)
@@ -141,15 +169,17 @@ def message_part(request, pk: int, index: int):
 
 @login_required
 @csp_override(FILE_CSP)
+@unavailable_as_503
 def message_attachments_zip(request, pk: int):
     message = get_message_for_user(request, pk)
     raw = raw_or_404(message)
-    parsed = parse_for_display(raw)
-    files = []
-    for part in parsed.attachments:
-        found = part_payload(raw, part.index)
-        if found is not None:
-            files.append((part.filename or f"attachment-{part.index}", found[1]))
+    attachments = parse_for_display(raw).attachments
+    found = part_payloads(raw, [part.index for part in attachments])
+    files = [
+        (part.filename or f"attachment-{part.index}", found[part.index][1])
+        for part in attachments
+        if part.index in found
+    ]
     if not files:
         raise Http404
     name = safe_filename(message.subject, "attachments")[:80] + ".zip"
@@ -164,7 +194,10 @@ def message_cid(request, token: str):
     except signing.BadSignature:
         raise Http404 from None
     message = get_object_or_404(Message.objects.select_related("folder", "account"), pk=pk)
-    raw = raw_or_404(message)
+    try:
+        raw = raw_or_404(message)
+    except Unavailable:
+        return HttpResponse(status=503)  # for an <img>, and no session: no page, no reason
     part = parse_for_display(raw).inline_parts.get(content_id)
     if part is None or part.content_type not in INLINE_IMAGES:
         raise Http404
@@ -174,6 +207,7 @@ def message_cid(request, token: str):
 
 @login_required
 @csp_override(FILE_CSP)
+@unavailable_as_503
 def message_raw(request, pk: int):
     message = get_message_for_user(request, pk)
     name = safe_filename(message.subject, "message")[:80] + ".eml"
@@ -182,6 +216,7 @@ def message_raw(request, pk: int):
 
 @login_required
 @csp_override(FILE_CSP)
+@unavailable_as_503
 def message_source(request, pk: int):
     message = get_message_for_user(request, pk)
     text = raw_or_404(message).decode("utf-8", "replace")
