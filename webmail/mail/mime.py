@@ -163,18 +163,24 @@ def parse_raw(raw: bytes) -> Message:
 
 def parse_for_display(raw: bytes) -> ParsedMessage:
     """Headers, the best body (HTML and/or plain) and the attachment list."""
+    return read_for_display(raw)[0]
+
+
+def read_for_display(raw: bytes) -> tuple[ParsedMessage, Message | None]:
+    """parse_for_display, and the MIME tree it read (None past the caps), so
+    that payloads_in can then take parts' bytes without parsing again."""
     result = ParsedMessage()
     if len(raw) > MAX_DISPLAY_BYTES:
         result.problem = "too_large"
-        return result
+        return result, None
     head_end = raw.find(b"\r\n\r\n") if b"\r\n\r\n" in raw else raw.find(b"\n\n")
     if head_end > MAX_HEADER_BYTES or (head_end < 0 and len(raw) > MAX_HEADER_BYTES):
         result.problem = "headers_too_large"
-        return result
+        return result, None
     message = parse_raw(raw)
     fill_headers(result, message)
     fill_parts(result, message)
-    return result
+    return result, message
 
 
 def fill_headers(result: ParsedMessage, message: Message) -> None:
@@ -217,12 +223,28 @@ def part_payload(raw: bytes, index: int) -> tuple[Part, bytes] | None:
 def part_payloads(raw: bytes, indexes: Iterable[int]) -> dict[int, tuple[Part, bytes]]:
     """part_payload for several leaves in one parse: one parse per part would
     make "every attachment in a zip" quadratic in a hostile message's size."""
+    return payloads_in(parse_raw(raw), indexes)
+
+
+def payloads_in(tree: Message, indexes: Iterable[int]) -> dict[int, tuple[Part, bytes]]:
+    """part_payloads from a tree already parsed (read_for_display's)."""
     wanted = set(indexes)
     found: dict[int, tuple[Part, bytes]] = {}
     problems: list[str] = []
-    for position, part in enumerate(leaves(parse_raw(raw), problems)):
+    for position, part in enumerate(leaves(tree, problems)):
         if position >= MAX_PARTS or len(found) == len(wanted):
             break
         if position in wanted:
             found[position] = describe(position, part), decoded_payload(part)
     return found
+
+
+def inline_image(raw: bytes, content_id: str) -> tuple[Part, bytes] | None:
+    """The part parse_for_display lists under ``content_id`` in inline_parts
+    (the last one of that Content-ID, within the same caps), with its bytes,
+    from one parse: each <img> of a body is a request of its own."""
+    parsed, tree = read_for_display(raw)
+    part = parsed.inline_parts.get(content_id)
+    if part is None or tree is None:
+        return None
+    return payloads_in(tree, [part.index]).get(part.index)

@@ -1,0 +1,149 @@
+"""Inline images and thumbnails cost at most one parse of the message each, and
+a body's images usually none: the body caches them, and the cache never
+outlives the token's check or the message's row."""
+
+import re
+from email.message import EmailMessage
+from html import unescape
+
+import pytest
+from django.core import signing
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from tests.harness.ports import LOOPBACK, free_port
+from tests.test_message_page import PNG, with_attachments
+from tests.test_reading_views import media, stored  # noqa: F401 (media: a fixture)
+from webmail.mail import mime
+from webmail.services import inline_images
+from webmail.services.rendering import MAX_INLINE_IMAGES, inline_part_url
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
+IMAGE_URL = re.compile(r'src="(/inline/[^"]+)"')
+DOWN_CACHE = {
+    "BACKEND": "django.core.cache.backends.redis.RedisCache",
+    "LOCATION": f"redis://{LOOPBACK}:{free_port()}/0",  # nobody listens
+}
+
+
+@pytest.fixture
+def parses(monkeypatch) -> list[int]:
+    """How many times a raw message is parsed (each call noted, then done)."""
+    calls: list[int] = []
+    parse_raw = mime.parse_raw
+
+    def counted(raw: bytes):
+        calls.append(len(raw))
+        return parse_raw(raw)
+
+    monkeypatch.setattr(mime, "parse_raw", counted)
+    return calls
+
+
+def with_images(count: int, *, padding: bytes = b"") -> bytes:
+    """An HTML body showing ``count`` distinct related images, logo-0 first."""
+    message = EmailMessage()
+    message["From"] = "News <news@example.org>"
+    message["Subject"] = "Newsletter"
+    tags = "".join(f'<img src="cid:logo-{number}@example">' for number in range(count))
+    message.set_content(f"<p>{tags}</p>", subtype="html")
+    for number in range(count):
+        data = image_bytes(number, padding)
+        message.add_related(data, maintype="image", subtype="png", cid=f"<logo-{number}@example>")
+    return bytes(message)
+
+
+def image_bytes(number: int, padding: bytes = b"") -> bytes:
+    return PNG + number.to_bytes(2) + padding
+
+
+def body_image_urls(alice_client, message) -> list[str]:
+    body = alice_client.get(reverse("webmail:message_body", args=[message.pk]))
+    assert body.status_code == 200
+    return [unescape(url) for url in IMAGE_URL.findall(body.content.decode())]
+
+
+def test_an_uncached_inline_image_costs_one_parse(alice, parses):
+    message = stored(alice, with_images(3))
+    response = Client().get(inline_part_url(message.pk, "logo-2@example"))
+    assert response.content == image_bytes(2)
+    assert response.headers["Content-Type"] == "image/png"
+    assert len(parses) == 1
+
+
+def test_a_thumbnail_costs_one_parse(alice_client, alice, parses):
+    message = stored(alice, with_attachments(("a.png", "image/png", PNG)))
+    url = reverse("webmail:message_part", args=[message.pk, 1])
+    response = alice_client.get(url, {"preview": "1"})
+    assert (response.content, response.headers["Content-Type"]) == (PNG, "image/png")
+    assert len(parses) == 1
+
+
+def test_the_body_parses_once_and_its_images_then_not_at_all(alice_client, alice, parses):
+    message = stored(alice, with_images(5))
+    urls = body_image_urls(alice_client, message)
+    assert len(parses) == 1
+    iframe = Client()  # the sandboxed body iframe sends no session
+    served = [iframe.get(url) for url in urls]
+    assert [response.content for response in served] == [image_bytes(n) for n in range(5)]
+    assert {response.headers["Content-Type"] for response in served} == {"image/png"}
+    assert {response.headers["X-Content-Type-Options"] for response in served} == {"nosniff"}
+    assert all("sandbox" in response.headers["Content-Security-Policy"] for response in served)
+    assert len(parses) == 1
+
+
+def test_a_cached_image_of_a_deleted_message_is_404(alice_client, alice, parses):
+    message = stored(alice, with_images(1))
+    [url] = body_image_urls(alice_client, message)
+    assert Client().get(url).content == image_bytes(0)
+    assert len(parses) == 1  # the image came from the cache
+    message.delete()
+    assert Client().get(url).status_code == 404
+
+
+def test_a_cached_image_needs_a_token_that_verifies(alice_client, alice, settings):
+    message = stored(alice, with_images(1))
+    [url] = body_image_urls(alice_client, message)
+    token = url.split("/")[-2]
+    forged = signing.dumps([message.pk, "logo-0@example"], salt="another-salt", compress=True)
+    for bad in (token[:-2] + ("AA" if not token.endswith("AA") else "BB"), forged):
+        assert Client().get(reverse("webmail:message_cid", args=[bad])).status_code == 404
+    settings.SECRET_KEY = "a-rotated-secret-key-" + "x" * 40
+    assert Client().get(url).status_code == 404
+
+
+def test_images_past_the_cache_budget_are_served_from_one_parse_each(
+    alice_client, alice, parses, monkeypatch
+):
+    padding = b"\0" * 3000
+    monkeypatch.setattr(inline_images, "CACHE_BYTES_PER_BODY", 6000)  # one image, not two
+    message = stored(alice, with_images(3, padding=padding))
+    urls = body_image_urls(alice_client, message)
+    served = [Client().get(url).content for url in urls]
+    assert served == [image_bytes(n, padding) for n in range(3)]
+    assert len(parses) == 1 + 2  # the body, then the two images the cache had no room for
+
+
+def test_an_svg_is_neither_cached_nor_served(alice_client, alice, parses):
+    raw = with_images(1).replace(b"image/png", b"image/svg+xml")
+    message = stored(alice, raw)
+    [url] = body_image_urls(alice_client, message)
+    assert Client().get(url).status_code == 404
+    assert len(parses) == 2  # not in the cache: looked up in the message, and refused
+
+
+def test_a_body_links_at_most_the_first_hundred_inline_images(alice_client, alice):
+    message = stored(alice, with_images(MAX_INLINE_IMAGES + 1))
+    urls = body_image_urls(alice_client, message)
+    assert len(urls) == MAX_INLINE_IMAGES
+    assert Client().get(urls[-1]).content == image_bytes(MAX_INLINE_IMAGES - 1)
+
+
+def test_without_the_cache_images_are_still_served(alice_client, alice, parses):
+    message = stored(alice, with_images(2))
+    # Not the settings fixture: it is undone after conftest's cache clean-up.
+    with override_settings(CACHES={"default": DOWN_CACHE}):
+        urls = body_image_urls(alice_client, message)
+        served = [Client().get(url).content for url in urls]
+    assert served == [image_bytes(n) for n in range(2)]
+    assert len(parses) == 1 + 2
