@@ -1,6 +1,6 @@
 """Inline images and thumbnails cost at most one parse of the message each, and
-a body's images usually none: the body caches them, and the cache never
-outlives the token's check or the message's row."""
+usually none: the body and the page cache them, and the cache never outlives
+the token's or the owner's check, nor the message's row."""
 
 import re
 from email.message import EmailMessage
@@ -20,6 +20,7 @@ from webmail.services.rendering import MAX_INLINE_IMAGES, inline_part_url
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 IMAGE_URL = re.compile(r'src="(/inline/[^"]+)"')
+THUMBNAIL_URL = re.compile(r'<img class="attachments__thumb" src="([^"]+)"')
 DOWN_CACHE = {
     "BACKEND": "django.core.cache.backends.redis.RedisCache",
     "LOCATION": f"redis://{LOOPBACK}:{free_port()}/0",  # nobody listens
@@ -40,8 +41,9 @@ def parses(monkeypatch) -> list[int]:
     return calls
 
 
-def with_images(count: int, *, padding: bytes = b"") -> bytes:
-    """An HTML body showing ``count`` distinct related images, logo-0 first."""
+def with_images(count: int, *, padding: bytes = b"", attachments: int = 0) -> bytes:
+    """An HTML body showing ``count`` distinct related images, logo-0 first,
+    then ``attachments`` attached images."""
     message = EmailMessage()
     message["From"] = "News <news@example.org>"
     message["Subject"] = "Newsletter"
@@ -50,6 +52,9 @@ def with_images(count: int, *, padding: bytes = b"") -> bytes:
     for number in range(count):
         data = image_bytes(number, padding)
         message.add_related(data, maintype="image", subtype="png", cid=f"<logo-{number}@example>")
+    for number in range(attachments):
+        data = image_bytes(number)
+        message.add_attachment(data, maintype="image", subtype="png", filename=f"{number}.png")
     return bytes(message)
 
 
@@ -101,6 +106,48 @@ def test_a_cached_image_of_a_deleted_message_is_404(alice_client, alice, parses)
     assert Client().get(url).status_code == 404
 
 
+def test_the_page_parses_once_and_its_thumbnails_then_not_at_all(alice_client, alice, parses):
+    files = [(f"{n}.png", "image/png", image_bytes(n)) for n in range(3)]
+    message = stored(alice, with_attachments(*files, ("a.pdf", "application/pdf", b"%PDF-1")))
+    page = alice_client.get(reverse("webmail:message", args=[message.pk]))
+    assert len(parses) == 1
+    urls = THUMBNAIL_URL.findall(page.content.decode())
+    assert len(urls) == 3
+    served = [alice_client.get(unescape(url)) for url in urls]
+    assert [response.content for response in served] == [image_bytes(n) for n in range(3)]
+    assert {response.headers["Content-Type"] for response in served} == {"image/png"}
+    assert all("sandbox" in response.headers["Content-Security-Policy"] for response in served)
+    assert len(parses) == 1
+
+
+def test_a_cached_thumbnail_stays_out_of_a_strangers_reach_and_goes_with_its_message(
+    client, alice, bob, parses
+):
+    message = stored(alice, with_attachments(("a.png", "image/png", PNG)))
+    thumbnail = reverse("webmail:message_part", args=[message.pk, 1]) + "?preview=1"
+    client.force_login(alice)
+    client.get(reverse("webmail:message", args=[message.pk]))
+    assert client.get(thumbnail).content == PNG
+    assert len(parses) == 1  # the thumbnail came from the cache
+    client.force_login(bob)
+    assert client.get(thumbnail).status_code == 404
+    client.force_login(alice)
+    message.delete()
+    assert client.get(thumbnail).status_code == 404
+
+
+def test_a_whole_page_view_parses_the_message_twice_whatever_its_images(
+    alice_client, alice, parses
+):
+    message = stored(alice, with_images(4, attachments=3))
+    page = alice_client.get(reverse("webmail:message", args=[message.pk])).content.decode()
+    thumbnails, images = THUMBNAIL_URL.findall(page), body_image_urls(alice_client, message)
+    assert (len(thumbnails), len(images)) == (3, 4)
+    for url in thumbnails + images:
+        assert alice_client.get(unescape(url)).status_code == 200
+    assert len(parses) == 2  # the page, the body
+
+
 def test_a_cached_image_needs_a_token_that_verifies(alice_client, alice, settings):
     message = stored(alice, with_images(1))
     [url] = body_image_urls(alice_client, message)
@@ -116,7 +163,7 @@ def test_images_past_the_cache_budget_are_served_from_one_parse_each(
     alice_client, alice, parses, monkeypatch
 ):
     padding = b"\0" * 3000
-    monkeypatch.setattr(inline_images, "CACHE_BYTES_PER_BODY", 6000)  # one image, not two
+    monkeypatch.setattr(inline_images, "CACHE_BYTES_PER_PAGE", 6000)  # one image, not two
     message = stored(alice, with_images(3, padding=padding))
     urls = body_image_urls(alice_client, message)
     served = [Client().get(url).content for url in urls]

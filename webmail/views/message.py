@@ -25,7 +25,12 @@ from webmail.mail.mime import (
     safe_filename,
 )
 from webmail.models import Message, TrustedSender, preferences_for
-from webmail.services.inline_images import INLINE_IMAGES, remembered_inline_image
+from webmail.services.inline_images import (
+    INLINE_IMAGES,
+    parse_for_page,
+    remembered_inline_image,
+    remembered_thumbnail,
+)
 from webmail.services.reading import MessageGone, load_raw, set_flags
 from webmail.services.rendering import (
     body_document,
@@ -102,7 +107,7 @@ def reading_context(request, message: Message) -> tuple[dict, int]:
         return {"message": message, "reason": reason}, (
             404 if isinstance(error, MessageGone) else 503
         )
-    parsed = parse_for_display(raw)
+    parsed = parse_for_page(message.pk, raw)
     images = shows_images(message, request.GET.get("images") == "1")
     body = safe_body(message, parsed, images=images)
     preferences = preferences_for(request.user)
@@ -164,7 +169,7 @@ def file_response(data: bytes, content_type: str, filename: str, *, inline: bool
 @unavailable_as_503
 def message_part(request, pk: int, index: int):
     message = get_message_for_user(request, pk)
-    found = part_payload(raw_or_404(message), index)
+    found = remembered_thumbnail(message.pk, index) or part_payload(raw_or_404(message), index)
     if found is None:
         raise Http404
     part, data = found
