@@ -2,6 +2,7 @@
 usually none: the body and the page cache them, and the cache never outlives
 the token's or the owner's check, nor the message's row."""
 
+import email
 import re
 from email.message import EmailMessage
 from html import unescape
@@ -14,7 +15,7 @@ from django.urls import reverse
 from tests.harness.ports import LOOPBACK, free_port
 from tests.test_message_page import PNG, with_attachments
 from tests.test_reading_views import media, stored  # noqa: F401 (media: a fixture)
-from webmail.mail import mime
+from webmail.mail.mime import parse_for_display
 from webmail.services import inline_images
 from webmail.services.rendering import MAX_INLINE_IMAGES, inline_part_url
 
@@ -29,15 +30,15 @@ DOWN_CACHE = {
 
 @pytest.fixture
 def parses(monkeypatch) -> list[int]:
-    """How many times a raw message is parsed (each call noted, then done)."""
+    """How many times a whole message is parsed, by anyone (each noted, then done)."""
     calls: list[int] = []
-    parse_raw = mime.parse_raw
+    message_from_bytes = email.message_from_bytes
 
-    def counted(raw: bytes):
+    def counted(raw: bytes, *args, **kwargs):
         calls.append(len(raw))
-        return parse_raw(raw)
+        return message_from_bytes(raw, *args, **kwargs)
 
-    monkeypatch.setattr(mime, "parse_raw", counted)
+    monkeypatch.setattr(email, "message_from_bytes", counted)
     return calls
 
 
@@ -159,16 +160,51 @@ def test_a_cached_image_needs_a_token_that_verifies(alice_client, alice, setting
     assert Client().get(url).status_code == 404
 
 
-def test_images_past_the_cache_budget_are_served_from_one_parse_each(
+def test_images_past_the_cache_budget_cost_a_parse_per_budgets_worth(
     alice_client, alice, parses, monkeypatch
 ):
     padding = b"\0" * 3000
-    monkeypatch.setattr(inline_images, "CACHE_BYTES_PER_PAGE", 6000)  # one image, not two
-    message = stored(alice, with_images(3, padding=padding))
+    monkeypatch.setattr(inline_images, "CACHE_BYTES_PER_PAGE", 9000)  # two images, not three
+    message = stored(alice, with_images(6, padding=padding))
     urls = body_image_urls(alice_client, message)
     served = [Client().get(url).content for url in urls]
-    assert served == [image_bytes(n, padding) for n in range(3)]
-    assert len(parses) == 1 + 2  # the body, then the two images the cache had no room for
+    assert served == [image_bytes(n, padding) for n in range(6)]
+    # The body caches images 0 and 1; the miss of 2 caches 3 and 4; 5 misses.
+    assert len(parses) == 1 + 2
+
+
+def test_thumbnails_past_the_cache_budget_cost_a_parse_per_budgets_worth(
+    alice_client, alice, parses, monkeypatch
+):
+    padding = b"\0" * 3000
+    monkeypatch.setattr(inline_images, "CACHE_BYTES_PER_PAGE", 9000)
+    files = [(f"{n}.png", "image/png", image_bytes(n, padding)) for n in range(6)]
+    message = stored(alice, with_attachments(*files))
+    page = alice_client.get(reverse("webmail:message", args=[message.pk])).content.decode()
+    served = [alice_client.get(unescape(url)).content for url in THUMBNAIL_URL.findall(page)]
+    assert served == [image_bytes(n, padding) for n in range(6)]
+    assert len(parses) == 1 + 2
+
+
+def test_a_missed_image_is_the_one_listed_under_its_content_id(alice):
+    raw = (
+        b"Content-Type: multipart/related; boundary=b\r\n\r\n"
+        b"--b\r\nContent-Type: text/html\r\n\r\n<img src=cid:a>\r\n"
+        b"--b\r\nContent-Type: image/png\r\nContent-ID: <a>\r\n\r\nfirst\r\n"
+        b"--b\r\nContent-Type: image/gif\r\nContent-ID: <a>\r\n\r\nsecond\r\n--b--\r\n"
+    )
+    listed = parse_for_display(raw).inline_parts["a"]
+    assert inline_images.inline_image_of(1, raw, "a") == (listed, b"second")
+    assert inline_images.inline_image_of(1, raw, "b") is None
+
+
+def test_a_missed_image_of_a_message_past_the_display_caps_is_none():
+    def image(filler: int) -> bytes:
+        headers = b"X-Filler: " + b"y" * filler + b"\r\nContent-Type: image/png\r\n"
+        return headers + b"Content-ID: <a>\r\n\r\nz"
+
+    assert inline_images.inline_image_of(1, image(10), "a")[1] == b"z"
+    assert inline_images.inline_image_of(1, image(400_000), "a") is None
 
 
 def test_an_svg_is_neither_cached_nor_served(alice_client, alice, parses):

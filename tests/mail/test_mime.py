@@ -7,8 +7,9 @@ import pytest
 from webmail.mail.mime import (
     MAX_FILENAME_BYTES,
     MAX_PARTS,
-    inline_image,
+    described_leaves,
     parse_for_display,
+    parse_raw,
     part_payload,
     part_payloads,
     safe_filename,
@@ -97,28 +98,13 @@ def test_several_parts_at_once_are_the_parts_one_at_a_time():
     assert together == {index: part_payload(raw, index) for index in (1, 2)}
 
 
-def test_an_inline_image_is_the_part_listed_under_its_content_id():
-    raw = (
-        b"Content-Type: multipart/related; boundary=b\r\n\r\n"
-        b"--b\r\nContent-Type: text/html\r\n\r\n<img src=cid:a>\r\n"
-        b"--b\r\nContent-Type: image/png\r\nContent-ID: <a>\r\n\r\nfirst\r\n"
-        b"--b\r\nContent-Type: image/gif\r\nContent-ID: <a>\r\n\r\nsecond\r\n--b--\r\n"
+def test_described_leaves_are_the_parts_as_numbered_for_display():
+    raw = (CORPUS / "attachment-names.eml").read_bytes()
+    leaves = described_leaves(parse_raw(raw))
+    assert [part.index for part in leaves] == list(range(len(leaves)))
+    assert [leaves[part.index] for part in parse_for_display(raw).attachments] == (
+        parse_for_display(raw).attachments
     )
-    listed = parse_for_display(raw).inline_parts["a"]
-    assert inline_image(raw, "a") == (listed, b"second")
-    assert inline_image(raw, "b") is None
-
-
-def test_an_inline_image_of_a_message_past_the_caps_is_none():
-    def image(filler: int) -> bytes:
-        return (
-            b"X-Filler: "
-            + b"y" * filler
-            + b"\r\nContent-Type: image/png\r\nContent-ID: <a>\r\n\r\nz"
-        )
-
-    assert inline_image(image(10), "a")[1] == b"z"
-    assert inline_image(image(400_000), "a") is None
 
 
 def test_huge_headers_are_refused_not_parsed():

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
+from itertools import islice
 
 from webmail.mail.imap_text import decode_charset, decode_header_text
 
@@ -239,12 +240,10 @@ def payloads_in(tree: Message, indexes: Iterable[int]) -> dict[int, tuple[Part, 
     return found
 
 
-def inline_image(raw: bytes, content_id: str) -> tuple[Part, bytes] | None:
-    """The part parse_for_display lists under ``content_id`` in inline_parts
-    (the last one of that Content-ID, within the same caps), with its bytes,
-    from one parse: each <img> of a body is a request of its own."""
-    parsed, tree = read_for_display(raw)
-    part = parsed.inline_parts.get(content_id)
-    if part is None or tree is None:
-        return None
-    return payloads_in(tree, [part.index]).get(part.index)
+def described_leaves(tree: Message) -> list[Part]:
+    """Every leaf of ``tree`` as parse_for_display numbers them (to MAX_PARTS)."""
+    problems: list[str] = []
+    return [
+        describe(index, part)
+        for index, part in enumerate(islice(leaves(tree, problems), MAX_PARTS))
+    ]

@@ -17,19 +17,15 @@ from django.views.decorators.http import require_POST
 from webmail.error_messages import describe
 from webmail.mail.archive import zip_of
 from webmail.mail.errors import MailError
-from webmail.mail.mime import (
-    inline_image,
-    parse_for_display,
-    part_payload,
-    part_payloads,
-    safe_filename,
-)
+from webmail.mail.mime import parse_for_display, part_payloads, safe_filename
 from webmail.models import Message, TrustedSender, preferences_for
 from webmail.services.inline_images import (
     INLINE_IMAGES,
+    inline_image_of,
     parse_for_page,
+    part_of,
     remembered_inline_image,
-    remembered_thumbnail,
+    remembered_part,
 )
 from webmail.services.reading import MessageGone, load_raw, set_flags
 from webmail.services.rendering import (
@@ -169,7 +165,7 @@ def file_response(data: bytes, content_type: str, filename: str, *, inline: bool
 @unavailable_as_503
 def message_part(request, pk: int, index: int):
     message = get_message_for_user(request, pk)
-    found = remembered_thumbnail(message.pk, index) or part_payload(raw_or_404(message), index)
+    found = remembered_part(message.pk, index) or part_of(message.pk, raw_or_404(message), index)
     if found is None:
         raise Http404
     part, data = found
@@ -212,7 +208,7 @@ def message_cid(request, token: str):
     found = remembered_inline_image(message.pk, content_id)
     if found is None:
         try:
-            found = inline_image(raw_or_404(message), content_id)
+            found = inline_image_of(message.pk, raw_or_404(message), content_id)
         except Unavailable:
             return HttpResponse(status=503)  # for an <img>, and no session: no page, no reason
     if found is None or found[0].content_type not in INLINE_IMAGES:
