@@ -7,7 +7,9 @@ import pytest
 from webmail.mail.mime import (
     MAX_FILENAME_BYTES,
     MAX_PARTS,
+    described_leaves,
     parse_for_display,
+    parse_raw,
     part_payload,
     part_payloads,
     safe_filename,
@@ -94,6 +96,15 @@ def test_several_parts_at_once_are_the_parts_one_at_a_time():
     together = part_payloads(raw, [1, 2, 99])
     assert sorted(together) == [1, 2]
     assert together == {index: part_payload(raw, index) for index in (1, 2)}
+
+
+def test_described_leaves_are_the_parts_as_numbered_for_display():
+    raw = (CORPUS / "attachment-names.eml").read_bytes()
+    leaves = described_leaves(parse_raw(raw))
+    assert [part.index for part in leaves] == list(range(len(leaves)))
+    assert [leaves[part.index] for part in parse_for_display(raw).attachments] == (
+        parse_for_display(raw).attachments
+    )
 
 
 def test_huge_headers_are_refused_not_parsed():

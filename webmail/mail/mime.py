@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
+from itertools import islice
 
 from webmail.mail.imap_text import decode_charset, decode_header_text
 
@@ -163,18 +164,24 @@ def parse_raw(raw: bytes) -> Message:
 
 def parse_for_display(raw: bytes) -> ParsedMessage:
     """Headers, the best body (HTML and/or plain) and the attachment list."""
+    return read_for_display(raw)[0]
+
+
+def read_for_display(raw: bytes) -> tuple[ParsedMessage, Message | None]:
+    """parse_for_display, and the MIME tree it read (None past the caps), so
+    that payloads_in can then take parts' bytes without parsing again."""
     result = ParsedMessage()
     if len(raw) > MAX_DISPLAY_BYTES:
         result.problem = "too_large"
-        return result
+        return result, None
     head_end = raw.find(b"\r\n\r\n") if b"\r\n\r\n" in raw else raw.find(b"\n\n")
     if head_end > MAX_HEADER_BYTES or (head_end < 0 and len(raw) > MAX_HEADER_BYTES):
         result.problem = "headers_too_large"
-        return result
+        return result, None
     message = parse_raw(raw)
     fill_headers(result, message)
     fill_parts(result, message)
-    return result
+    return result, message
 
 
 def fill_headers(result: ParsedMessage, message: Message) -> None:
@@ -217,12 +224,26 @@ def part_payload(raw: bytes, index: int) -> tuple[Part, bytes] | None:
 def part_payloads(raw: bytes, indexes: Iterable[int]) -> dict[int, tuple[Part, bytes]]:
     """part_payload for several leaves in one parse: one parse per part would
     make "every attachment in a zip" quadratic in a hostile message's size."""
+    return payloads_in(parse_raw(raw), indexes)
+
+
+def payloads_in(tree: Message, indexes: Iterable[int]) -> dict[int, tuple[Part, bytes]]:
+    """part_payloads from a tree already parsed (read_for_display's)."""
     wanted = set(indexes)
     found: dict[int, tuple[Part, bytes]] = {}
     problems: list[str] = []
-    for position, part in enumerate(leaves(parse_raw(raw), problems)):
+    for position, part in enumerate(leaves(tree, problems)):
         if position >= MAX_PARTS or len(found) == len(wanted):
             break
         if position in wanted:
             found[position] = describe(position, part), decoded_payload(part)
     return found
+
+
+def described_leaves(tree: Message) -> list[Part]:
+    """Every leaf of ``tree`` as parse_for_display numbers them (to MAX_PARTS)."""
+    problems: list[str] = []
+    return [
+        describe(index, part)
+        for index, part in enumerate(islice(leaves(tree, problems), MAX_PARTS))
+    ]

@@ -6,11 +6,12 @@ from django.core import signing
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from webmail.mail.mime import ParsedMessage
+from webmail.mail.mime import ParsedMessage, Part, read_for_display
 from webmail.mail.plaintext import plain_to_html
 from webmail.mail.sanitize import SafeHtml, sanitize_html
 from webmail.models import Message, TrustedSender
 from webmail.models.preferences import Preferences, RemoteContent
+from webmail.services.inline_images import remember_inline_images
 from webmail.sitesettings import site_settings
 
 # The body iframe is sandboxed into an opaque origin, so the browser sends no
@@ -19,6 +20,7 @@ from webmail.sitesettings import site_settings
 PROXY_SALT = "webmail.image-proxy"
 PART_SALT = "webmail.inline-part"
 TOKEN_SECONDS = 24 * 3600
+MAX_INLINE_IMAGES = 100
 
 
 def image_proxy_url(user_id: int, url: str) -> str:
@@ -64,18 +66,41 @@ def shows_images(message: Message, asked: bool) -> bool:
 
 
 def safe_body(message: Message, parsed: ParsedMessage, *, images: bool) -> SafeHtml:
+    return linked_body(message, parsed, images=images)[0]
+
+
+def body_document(message: Message, raw: bytes, *, images: bool) -> tuple[ParsedMessage, SafeHtml]:
+    """The body iframe's content, from one parse; the inline images it shows
+    are cached on the way for the requests its <img> tags will make."""
+    parsed, tree = read_for_display(raw)
+    body, shown = linked_body(message, parsed, images=images)
+    if tree is not None:
+        remember_inline_images(message.pk, tree, shown)
+    return parsed, body
+
+
+def linked_body(
+    message: Message, parsed: ParsedMessage, *, images: bool
+) -> tuple[SafeHtml, list[Part]]:
+    """The safe body, and the inline parts it links to (MAX_INLINE_IMAGES at
+    most: each is a request, and a hostile message may list hundreds)."""
+    shown: dict[str, Part] = {}
+
     def cid_url(content_id: str) -> str | None:
-        if content_id not in parsed.inline_parts:
+        part = parsed.inline_parts.get(content_id)
+        if part is None or (content_id not in shown and len(shown) >= MAX_INLINE_IMAGES):
             return None
+        shown[content_id] = part
         return inline_part_url(message.pk, content_id)
 
     def remote_url(url: str) -> str:
         return image_proxy_url(message.account.user_id, url)
 
     if parsed.html is not None:
-        return sanitize_html(
+        body = sanitize_html(
             parsed.html, cid_url=cid_url, remote_url=remote_url if images else None
         )
+        return body, list(shown.values())
     if parsed.text is not None:
-        return SafeHtml(plain_to_html(parsed.text, quote_label=_("Quoted text")), False)
-    return SafeHtml("", False)
+        return SafeHtml(plain_to_html(parsed.text, quote_label=_("Quoted text")), False), []
+    return SafeHtml("", False), []

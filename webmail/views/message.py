@@ -17,14 +17,26 @@ from django.views.decorators.http import require_POST
 from webmail.error_messages import describe
 from webmail.mail.archive import zip_of
 from webmail.mail.errors import MailError
-from webmail.mail.mime import parse_for_display, part_payload, part_payloads, safe_filename
+from webmail.mail.mime import parse_for_display, part_payloads, safe_filename
 from webmail.models import Message, TrustedSender, preferences_for
+from webmail.services.inline_images import (
+    INLINE_IMAGES,
+    inline_image_of,
+    parse_for_page,
+    part_of,
+    remembered_inline_image,
+    remembered_part,
+)
 from webmail.services.reading import MessageGone, load_raw, set_flags
-from webmail.services.rendering import safe_body, shows_images, unsign_inline_part
+from webmail.services.rendering import (
+    body_document,
+    safe_body,
+    shows_images,
+    unsign_inline_part,
+)
 from webmail.sitesettings import site_settings
 
 PREVIEWABLE = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"}
-INLINE_IMAGES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 # The body document: no script at all, styles from the (sanitized) mail, images
 # only from us (parts, proxy); sandboxed even when opened outside its iframe.
 BODY_CSP = {
@@ -91,7 +103,7 @@ def reading_context(request, message: Message) -> tuple[dict, int]:
         return {"message": message, "reason": reason}, (
             404 if isinstance(error, MessageGone) else 503
         )
-    parsed = parse_for_display(raw)
+    parsed = parse_for_page(message.pk, raw)
     images = shows_images(message, request.GET.get("images") == "1")
     body = safe_body(message, parsed, images=images)
     preferences = preferences_for(request.user)
@@ -134,10 +146,8 @@ def message_view(request, pk: int):
 @unavailable_as_503
 def message_body(request, pk: int):
     message = get_message_for_user(request, pk)
-    parsed = parse_for_display(raw_or_404(message))
-    body = safe_body(
-        message, parsed, images=shows_images(message, request.GET.get("images") == "1")
-    )
+    images = shows_images(message, request.GET.get("images") == "1")
+    parsed, body = body_document(message, raw_or_404(message), images=images)
     response = render(request, "webmail/message_body.html", {"body": body.html, "parsed": parsed})
     response["Referrer-Policy"] = "no-referrer"
     return response
@@ -155,7 +165,7 @@ def file_response(data: bytes, content_type: str, filename: str, *, inline: bool
 @unavailable_as_503
 def message_part(request, pk: int, index: int):
     message = get_message_for_user(request, pk)
-    found = part_payload(raw_or_404(message), index)
+    found = remembered_part(message.pk, index) or part_of(message.pk, raw_or_404(message), index)
     if found is None:
         raise Http404
     part, data = found
@@ -193,15 +203,17 @@ def message_cid(request, token: str):
         pk, content_id = unsign_inline_part(token)
     except signing.BadSignature:
         raise Http404 from None
+    # The row first, even when the image is cached: deleted, its images are gone.
     message = get_object_or_404(Message.objects.select_related("folder", "account"), pk=pk)
-    try:
-        raw = raw_or_404(message)
-    except Unavailable:
-        return HttpResponse(status=503)  # for an <img>, and no session: no page, no reason
-    part = parse_for_display(raw).inline_parts.get(content_id)
-    if part is None or part.content_type not in INLINE_IMAGES:
+    found = remembered_inline_image(message.pk, content_id)
+    if found is None:
+        try:
+            found = inline_image_of(message.pk, raw_or_404(message), content_id)
+        except Unavailable:
+            return HttpResponse(status=503)  # for an <img>, and no session: no page, no reason
+    if found is None or found[0].content_type not in INLINE_IMAGES:
         raise Http404
-    _part, data = part_payload(raw, part.index)
+    part, data = found
     return file_response(data, part.content_type, part.filename or "image", inline=True)
 
 
