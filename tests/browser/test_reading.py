@@ -64,7 +64,7 @@ def test_reading_a_message(signed_in_page: Page, site, mailbox, console_errors, 
     screen = page.viewport_size["height"]
     assert page.locator("iframe.message__body").bounding_box()["y"] < screen * 0.8
     # In its conversation, the message's own rarer actions wait behind "More".
-    toolbar = page.locator(".message__toolbar")
+    toolbar = page.locator(".message__bar")
     view_source = toolbar.get_by_role("link", name="View source")
     expect(view_source).to_be_hidden()
     toolbar.get_by_text("More", exact=True).click()
