@@ -141,3 +141,21 @@ def test_c_opens_a_new_message(signed_in_page: Page, site, sender, console_error
     page.keyboard.press("c")
     expect(page.get_by_role("heading", name="New message")).to_be_visible()
     assert console_errors == []
+
+
+def test_cc_and_bcc_wait_behind_a_button_unless_they_hold_something(
+    signed_in_page: Page, site, alice, sender, console_errors
+):
+    page = signed_in_page
+    page.goto(f"{site}/compose/")
+    cc = page.get_by_label("Cc", exact=True)
+    expect(cc).to_be_hidden()
+    page.get_by_text("Cc, Bcc").click()
+    cc.fill("Dana <dana@example.net>")
+    expect(page.locator("#compose-status")).to_contain_text("Draft saved at", timeout=10_000)
+    assert "dana@example.net" in Draft.objects.get(user=alice).cc
+
+    page.reload()  # the saved draft comes back with its Cc in sight
+    expect(page.get_by_label("Cc", exact=True)).to_have_value("Dana <dana@example.net>")
+    expect(page.get_by_text("Cc, Bcc")).to_be_hidden()
+    assert console_errors == []
