@@ -34,16 +34,19 @@ INLINE_IMAGES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 # page so that a hostile message cannot fill the cache (the rest is parsed).
 CACHE_SECONDS = 10 * 60
 CACHE_BYTES_PER_PAGE = 4 * 1024 * 1024
+# Entries are pickled (Part, bytes): change this when Part changes, so that a deploy
+# never reads an older shape.
+CACHE_FORMAT = 1
 
 
 def inline_image_key(message_id: int, content_id: str) -> str:
     # A Content-ID is any header text: hashed, it is a key of fixed, safe form.
     digest = hashlib.sha256(content_id.encode("utf-8", "surrogatepass")).hexdigest()
-    return f"inline-image:{message_id}:{digest}"
+    return f"inline-image:{CACHE_FORMAT}:{message_id}:{digest}"
 
 
 def part_key(message_id: int, index: int) -> str:
-    return f"part:{message_id}:{index}"
+    return f"part:{CACHE_FORMAT}:{message_id}:{index}"
 
 
 def remember_inline_images(message_id: int, tree: MimeTree, shown: list[Part]) -> None:
