@@ -86,6 +86,16 @@ def alice_client(client, alice):
 # --- Real mail servers --------------------------------------------------------
 
 
+@pytest.fixture
+def media(settings, tmp_path):
+    """Raw messages and uploads in this test's own folder (Django's default storage)."""
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path)},
+    }}  # fmt: skip
+    return tmp_path
+
+
 @pytest.fixture(scope="session")
 def certs(tmp_path_factory):
     """A throw-away CA, a good server certificate and deliberately broken ones."""

@@ -13,15 +13,6 @@ from webmail.raw_store import legacy_raw_path, raw_path, read_raw, store_raw
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(tmp_path)},
-    }}  # fmt: skip
-    return tmp_path
-
-
 def test_bodies_are_indexed_newest_first_without_marking_mail_read(
     account, dovecot, mail_user, media
 ):

@@ -13,14 +13,6 @@ pytestmark = pytest.mark.django_db
 START = datetime(2026, 11, 1, 9, tzinfo=UTC)
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(tmp_path)},
-    }}  # fmt: skip
-
-
 def mailbox(user) -> dict[str, Folder]:
     account = MailAccount.objects.create(
         user=user, email=user.email, incoming_host="imap.example.org", incoming_port=993,

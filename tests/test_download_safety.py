@@ -13,7 +13,7 @@ from tests.harness.ports import LOOPBACK, free_port
 from tests.messages import make_message
 from tests.pop3.conftest import make_pop3_account
 from tests.test_message_page import PNG, with_attachments
-from tests.test_reading_views import CORPUS, media, stored  # noqa: F401 (media: a fixture)
+from tests.test_reading_views import CORPUS, stored
 from webmail.models import Message
 from webmail.pop3 import engine
 from webmail.raw_store import raw_path

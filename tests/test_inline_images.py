@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from tests.harness.ports import LOOPBACK, free_port
 from tests.test_message_page import PNG, with_attachments
-from tests.test_reading_views import media, stored  # noqa: F401 (media: a fixture)
+from tests.test_reading_views import stored
 from webmail.mail.mime import parse_for_display
 from webmail.services import inline_images
 from webmail.services.rendering import MAX_INLINE_IMAGES, inline_part_url

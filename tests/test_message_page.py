@@ -8,7 +8,7 @@ from email.message import EmailMessage
 import pytest
 from django.urls import reverse
 
-from tests.test_reading_views import CORPUS, media, stored  # noqa: F401 (media: a fixture)
+from tests.test_reading_views import CORPUS, stored
 from webmail.models import Folder
 from webmail.templatetags.addresses import people
 

@@ -26,11 +26,8 @@ PROFILE = {
 
 
 @pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(tmp_path)},
-    }}  # fmt: skip
+def stored_mail(media):
+    """Every test here may store raw messages (tests/conftest.py's media)."""
 
 
 def inbox_of(user) -> Folder:

@@ -22,14 +22,6 @@ HOSTILE = (
 )
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(tmp_path)},
-    }}  # fmt: skip
-
-
 def stored(user, raw: bytes, **fields) -> Message:
     account, _ = MailAccount.objects.get_or_create(
         user=user, email=f"{user.email}",

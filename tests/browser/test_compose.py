@@ -14,14 +14,6 @@ from webmail.outbox.models import OutboxMessage
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(tmp_path)},
-    }}  # fmt: skip
-
-
-@pytest.fixture
 def sender(alice, smtp, mail_ca):
     """alice's (POP3) account, sending through the SMTP fixture."""
     smtp.add_user(SMTP_USER, SMTP_PASSWORD)

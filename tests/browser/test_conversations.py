@@ -8,14 +8,6 @@ from tests.test_conversation_views import add, mailbox
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(tmp_path)},
-    }}  # fmt: skip
-
-
 def test_a_conversation_lists_once_and_opens_whole(
     signed_in_page: Page, site, alice, media, console_errors, viewport_name
 ):

@@ -48,14 +48,6 @@ def tracker():
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(tmp_path)},
-    }}  # fmt: skip
-
-
-@pytest.fixture
 def hostile_message(alice, tracker, media) -> Message:
     raw = (
         "From: Mallory <mallory@evil.example>\r\nSubject: Urgent: verify your account\r\n"

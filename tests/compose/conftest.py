@@ -35,14 +35,6 @@ def no_undo_delay_by_default(settings):
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(tmp_path)},
-    }}  # fmt: skip
-
-
-@pytest.fixture
 def imap_sender(account, smtp, mail_user, media):
     """The Dovecot account of the `account` fixture, sending through the SMTP fixture."""
     smtp.add_user(mail_user.name, mail_user.password)
