@@ -13,8 +13,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
+from email.parser import BytesHeaderParser
 
 from webmail.mail.imap_text import decode_charset, decode_header_text
+from webmail.mail.mime_scan import TolerantMessage
 
 MAX_PARTS = 500
 MAX_DEPTH = 20
@@ -60,7 +62,11 @@ def safe_filename(name: str, fallback: str = "attachment") -> str:
 
 def as_bytes(value) -> bytes:
     # compat32 keeps 8-bit header bytes as surrogate escapes: give them back.
-    return str(value or "").encode("utf-8", "surrogateescape")
+    text = str(value or "")
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate, from an RFC 2231 value in UTF-7
+        return text.encode("utf-8", "replace")
 
 
 def header(message: Message, name: str) -> str:
@@ -81,6 +87,8 @@ def leaves(message: Message, problem: list[str], depth: int = 0):
         return
     # A forwarded message is one attachment, not a tree to show as our body.
     if not message.is_multipart() or message.get_content_type() == "message/rfc822":
+        if nested_too_deep(message, MAX_DEPTH - depth):
+            problem.append("too_deep")
         yield message
         return
     for child in message.get_payload() or []:
@@ -88,35 +96,71 @@ def leaves(message: Message, problem: list[str], depth: int = 0):
             yield from leaves(child, problem, depth + 1)
 
 
+def nested_too_deep(message: Message, limit: int = MAX_DEPTH) -> bool:
+    """More than ``limit`` levels below ``message`` (the stdlib's generator, which
+    writes an attached message back, recurses once per level). Counted level by
+    level, without recursion."""
+    level = [message]
+    for _depth in range(max(limit, 0) + 1):
+        level = [child for part in level if part.is_multipart() for child in part.get_payload()]
+        if not level:
+            return False
+    return True
+
+
 def decoded_payload(part: Message) -> bytes:
     if part.get_content_type() == "message/rfc822":
         inner = part.get_payload()
-        return inner[0].as_bytes() if isinstance(inner, list) and inner else b""
+        if not isinstance(inner, list) or not inner or nested_too_deep(part):
+            return b""
+        try:
+            return inner[0].as_bytes()
+        except UnicodeEncodeError:  # 8-bit text the stdlib decoded (a multipart without boundary)
+            return as_bytes(inner[0].as_string())
     return part.get_payload(decode=True) or b""
 
 
+def filename_of(part: Message) -> str | None:
+    try:
+        return part.get_filename()
+    except (LookupError, ValueError):  # an RFC 2231 charset label with a NUL in it
+        return None
+
+
 def describe(index: int, part: Message) -> Part:
-    filename = part.get_filename()
+    filename = filename_of(part)
     if not filename and part.get_content_type() == "message/rfc822":
         filename = "message.eml"
     disposition = (part.get_content_disposition() or "").lower()
-    payload = part.get_payload()
+    try:
+        payload = part.get_payload()
+    except (UnicodeError, ValueError):  # 8-bit text in a charset "replace" cannot read (idna)
+        payload = part.get_payload(decode=True)
     return Part(
         index=index,
         content_type=part.get_content_type(),
         filename=safe_filename(decode_header_text(as_bytes(filename))) if filename else "",
-        content_id=(part.get("Content-ID") or "").strip().strip("<>"),
+        # An 8-bit value comes as a Header object from compat32, not a str.
+        content_id=str(part.get("Content-ID") or "").strip().strip("<>"),
         inline=disposition != "attachment",
         size=len(payload) if isinstance(payload, str | bytes) else len(decoded_payload(part)),
     )
 
 
 def body_text(part: Message) -> str:
-    return decode_charset(part.get_payload(decode=True) or b"", part.get_content_charset())
+    try:
+        charset = part.get_content_charset()
+    except (LookupError, ValueError):  # an RFC 2231 charset label with a NUL in it
+        charset = None
+    return decode_charset(part.get_payload(decode=True) or b"", charset)
 
 
-def parse_raw(raw: bytes) -> Message:
-    return email.message_from_bytes(raw, policy=email.policy.compat32)
+def parse_raw(raw: bytes) -> Message | None:
+    """The message, None when it nests deeper than the stdlib's recursive parser goes."""
+    try:
+        return email.message_from_bytes(raw, TolerantMessage, policy=email.policy.compat32)
+    except RecursionError:
+        return None
 
 
 def parse_for_display(raw: bytes) -> ParsedMessage:
@@ -130,6 +174,10 @@ def parse_for_display(raw: bytes) -> ParsedMessage:
         result.problem = "headers_too_large"
         return result
     message = parse_raw(raw)
+    if message is None:  # its headers can still be shown
+        fill_headers(result, BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw))
+        result.problem = "too_deep"
+        return result
     fill_headers(result, message)
     fill_parts(result, message)
     return result
@@ -170,7 +218,10 @@ def is_body(info: Part) -> bool:
 def part_payload(raw: bytes, index: int) -> tuple[Part, bytes] | None:
     """The decoded bytes of the leaf at ``index`` (as numbered by parse_for_display)."""
     problems: list[str] = []
-    for position, part in enumerate(leaves(parse_raw(raw), problems)):
+    message = parse_raw(raw)
+    if message is None:
+        return None
+    for position, part in enumerate(leaves(message, problems)):
         if position >= MAX_PARTS:
             return None
         if position == index:
