@@ -170,6 +170,15 @@ def assert_readable(raw: bytes) -> mime.ParsedMessage:
     b"Content-Disposition: attachment; filename*=utf-7''%2B2D0-.pdf\r\n\r\nPDF\r\n--b--\r\n"
 )
 @example(b"Content-Type: text/plain; charset*=a\x00b''utf-8\r\n\r\nbody")
+@example(b'Content-Type: text/plain; charset="idna"\r\n\r\n\xc2\x80')
+@example(b"Content-Type: multipart/mixed; boundary=b; name*=x; name*0*=y\r\n\r\n--b\r\n\r\nx")
+@example(  # attached messages the stdlib's generator cannot write back
+    b"Content-Type: message/rfc822\r\n\r\nContent-Type: multipart/mixed\r\n\r\n\xc2\x80"
+)
+@example(
+    b"Content-Type: message/rfc822\r\n\r\nContent-Type: message/rfc822\r\nSubject: \x0c0\r\n\r\n"
+    b"Content-Type: multipart/mixed\r\nX-\xff: \r\n\r\n--b--\r\nepilogue"
+)
 def test_any_message_can_be_opened(raw):
     assert_readable(raw)
 

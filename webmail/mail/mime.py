@@ -6,6 +6,7 @@ it, cap depth, part count and header size, and decode headers ourselves.
 """
 
 import email
+import email.errors
 import email.policy
 import email.utils
 import re
@@ -113,11 +114,20 @@ def decoded_payload(part: Message) -> bytes:
         inner = part.get_payload()
         if not isinstance(inner, list) or not inner or nested_too_deep(part):
             return b""
-        try:
-            return inner[0].as_bytes()
-        except UnicodeEncodeError:  # 8-bit text the stdlib decoded (a multipart without boundary)
-            return as_bytes(inner[0].as_string())
+        return written(inner[0])
     return part.get_payload(decode=True) or b""
+
+
+def written(message: Message) -> bytes:
+    """An attached message written back by the stdlib's generator, which raises on
+    some hostile content (8-bit text it decoded itself, a charset that takes no
+    "replace", a header it will not fold); b"" when neither writer manages."""
+    for write in (message.as_bytes, lambda: as_bytes(message.as_string())):
+        try:
+            return write()
+        except (ValueError, email.errors.MessageError):  # UnicodeError is a ValueError
+            continue
+    return b""
 
 
 def filename_of(part: Message) -> str | None:
