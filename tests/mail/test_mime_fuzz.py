@@ -11,6 +11,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.mail.hostile_mail import (
+    BOUNDARIES,
     body_structures,
     chain,
     header_values,
@@ -73,6 +74,30 @@ def test_header_fields_are_the_parsed_header(raw):
     for name, value in fields:
         assert name and ":" not in name and " " not in name and isinstance(value, str)
     assert parse_header(block).items() == fields
+
+
+class CountingBytes(bytes):
+    """Bytes that count the octets their ``find`` looks through: the scanner's work."""
+
+    looked_at = 0
+
+    def find(self, sub, start=0, end=None):
+        found = super().find(sub, start, end)
+        stop = len(self) if end is None else end
+        self.looked_at += (found + len(sub) if found >= 0 else stop) - start
+        return found
+
+
+@FUZZ
+@given(hostile_messages(), BOUNDARIES)
+@example(b"--b" * 20_000, b"b")  # one long line of would-be delimiters
+@example(b"\n--b" + b"--b" * 20_000 + b"\n--bb" * 1000, b"b")
+def test_finding_parts_looks_at_each_octet_a_bounded_number_of_times(raw, boundary):
+    counted = CountingBytes(raw)
+    found = list(parts(counted, 0, len(raw), boundary))
+
+    assert len(found) <= raw.count(b"--" + boundary)
+    assert counted.looked_at <= 2 * len(raw) + 2 * len(boundary)
 
 
 def scanned_leaves(raw: bytes, start: int, end: int) -> list[tuple[str, bytes]]:

@@ -75,3 +75,13 @@ def test_an_attachment_is_found_within_the_part_cap(count):
     )  # fmt: skip
 
     assert describe(raw).has_attachments == (count < MAX_PARTS)
+
+
+@pytest.mark.parametrize("blanks", [1, 16_000])
+def test_a_display_name_keeps_none_of_the_blanks_before_its_address(blanks):
+    raw = b"From: Ann" + b" " * blanks + b"<ann@example.org>\r\n"
+    raw += b"To: \t Bob  <bob@example.org> ,\r\n\r\n"
+    fields = describe(raw)
+
+    assert (fields.from_name, fields.from_email) == ("Ann", "ann@example.org")
+    assert fields.to == [["Bob", "bob@example.org"]]

@@ -32,9 +32,11 @@ CACHED_ADDRESS_VALUES = 4096
 
 
 _ADDRESS = r"[^<>\s\",;:()\[\]\\@]+@[^<>\s\",;:()\[\]\\@]+"
+# Possessive: a name's blanks and those before "<" or after the comma are not shared
+# out again on failure, which made "a" and 16 KB of blanks take seconds.
 _ADDRESS_ITEM = re.compile(
-    r"\s*(?:"
-    rf"(?:\"(?P<quoted>(?:[^\"\\]|\\.)*)\"|(?P<name>[^\",;:<>@()\[\]\\]*?))\s*<(?P<address>{_ADDRESS})>"
+    r"\s*+(?:"
+    rf"(?:\"(?P<quoted>(?:[^\"\\]|\\.)*)\"|(?P<name>[^\",;:<>@()\[\]\\]*+))\s*<(?P<address>{_ADDRESS})>"
     rf"|(?P<bare>{_ADDRESS})"
     r")\s*(?:,|$)"
 )
