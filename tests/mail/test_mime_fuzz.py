@@ -31,7 +31,7 @@ from webmail.mail.imap_text import decode_header_text
 from webmail.mail.imap_types import Attachment
 from webmail.mail.mime_scan import body_offset, boundary_of, header_fields, parse_header, parts
 
-FUZZ = settings(max_examples=60, deadline=None)
+FUZZ = settings(max_examples=40, deadline=None)
 SECTION = re.compile(r"[1-9][0-9]*(\.[1-9][0-9]*)*")
 PROBLEMS = {"", "too_large", "too_many_parts", "too_deep", "headers_too_large"}
 # A charset name with a NUL, and charsets whose decoders make lone surrogates.

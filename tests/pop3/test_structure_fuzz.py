@@ -9,7 +9,7 @@ from webmail.mail.mime_scan import TolerantMessage, parse_header
 from webmail.pop3.headers import PREVIEW_CHARS, describe
 from webmail.pop3.structure import MAX_DEPTH, MAX_PARTS, BodySummary, body_offset, summarize
 
-FUZZ = settings(max_examples=60, deadline=None)
+FUZZ = settings(max_examples=40, deadline=None)
 ATTACHMENT = b"Content-Type: application/pdf\r\nContent-Disposition: attachment\r\n\r\nPDF"
 
 
