@@ -100,6 +100,24 @@ def test_finding_parts_looks_at_each_octet_a_bounded_number_of_times(raw, bounda
     assert counted.looked_at <= 2 * len(raw) + 2 * len(boundary)
 
 
+RFC2231_PIECES = st.sampled_from(
+    ["name*=x", "name*0*=utf-8''%41", 'name*1="a;b"', "name*0=y", "name*", "name*="]
+)
+
+
+@FUZZ
+@given(st.lists(RFC2231_PIECES, max_size=6), st.booleans())
+@example(["name*=x", "name*0*=y"], True)
+@example(["name*=x", "name*=y"], False)
+def test_hostile_rfc2231_pieces_never_hide_the_plain_parameters(pieces, quoted):
+    boundary = b'"a;b"' if quoted else b"a"
+    pieces = b"; ".join(piece.encode() for piece in pieces)
+    header = parse_header(b"Content-Type: multipart/mixed; " + pieces + b"; boundary=" + boundary)
+
+    assert boundary_of(header) == boundary.strip(b'"')
+    assert isinstance(header.get_filename(), str | None)
+
+
 def scanned_leaves(raw: bytes, start: int, end: int) -> list[tuple[str, bytes]]:
     body = body_offset(raw, start, end)
     header = parse_header(raw[start:body])

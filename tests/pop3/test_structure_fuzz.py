@@ -50,12 +50,12 @@ def test_any_message_is_summarized(raw):
     assert isinstance(summary.preview, str) and len(summary.preview) <= 50
 
 
-def test_a_parameter_list_cpython_cannot_decode_has_no_parameters():
-    header = parse_header(b"Content-Type: text/plain; charset=utf-8; name*=x; name*0*=y\r\n")
+def test_a_parameter_list_cpython_cannot_decode_keeps_its_plain_parameters():
+    block = b'Content-Type: text/plain; charset=utf-8; name*=x; name*0*="y;z"; name=a.txt\r\n'
+    header = parse_header(block)
 
     assert isinstance(header, TolerantMessage)
-    assert header.get_param("charset") is None and header.get_filename() is None
-    assert header.get_content_type() == "text/plain"
+    assert (header.get_content_charset(), header.get_filename()) == ("utf-8", "a.txt")
 
 
 @pytest.mark.parametrize("depth", [0, 1, MAX_DEPTH, MAX_DEPTH + 1, 2000])
