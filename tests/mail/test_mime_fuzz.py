@@ -256,6 +256,19 @@ def test_a_message_nested_past_the_cap_is_refused_not_crashed_on(kind, depth):
     assert parsed.problem == ("" if depth <= mime.MAX_DEPTH else "too_deep")
 
 
+def test_a_message_of_countless_parts_is_read_only_up_to_the_part_cap():
+    empty_part = b"--b\r\n\r\n\r\n"
+    raw = b"Content-Type: multipart/mixed; boundary=b\r\n\r\n" + empty_part * 200_000
+    message, cut_short = mime.parse_raw(raw)
+
+    # The stdlib's parser is fed a chunk at a time and stopped past the cap.
+    assert cut_short
+    assert len(list(message.walk())) <= mime.MAX_ENTITIES + mime.FEED_BYTES // len(empty_part)
+    parsed = mime.parse_for_display(raw)
+    assert parsed.problem == "too_many_parts"
+    assert len(parsed.attachments) == mime.MAX_PARTS - 1  # the first part is the body
+
+
 # -- IMAP: previews, BODYSTRUCTURE, FETCH ----------------------------------------------------
 
 

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.feedparser import BytesFeedParser
 from email.message import Message
 from email.parser import BytesHeaderParser
 
@@ -23,6 +24,10 @@ MAX_PARTS = 500
 MAX_DEPTH = 20
 MAX_HEADER_BYTES = 256 * 1024
 MAX_DISPLAY_BYTES = 50 * 1024 * 1024
+# Parts the stdlib's parser may make before it is stopped: room for MAX_PARTS leaves
+# and their multiparts. Fed FEED_BYTES at a time, it overshoots by one chunk at most.
+MAX_ENTITIES = 4 * MAX_PARTS
+FEED_BYTES = 16 * 1024
 UNSAFE_FILENAME = re.compile(r"[\x00-\x1f\x7f/\\\u202a-\u202e\u2066-\u2069\u200e\u200f]")
 
 
@@ -165,12 +170,26 @@ def body_text(part: Message) -> str:
     return decode_charset(part.get_payload(decode=True) or b"", charset)
 
 
-def parse_raw(raw: bytes) -> Message | None:
-    """The message, None when it nests deeper than the stdlib's recursive parser goes."""
+def parse_raw(raw: bytes) -> tuple[Message | None, bool]:
+    """The message as compat32 reads it, and whether it was cut short: the parser is
+    stopped past MAX_ENTITIES parts (half a million empty parts fit in 5 MB and took
+    a minute). None when the message nests deeper than that parser recurses."""
+    made = 0
+
+    def counted(**arguments) -> Message:
+        nonlocal made
+        made += 1
+        return TolerantMessage(**arguments)
+
+    parser = BytesFeedParser(counted, policy=email.policy.compat32)
     try:
-        return email.message_from_bytes(raw, TolerantMessage, policy=email.policy.compat32)
+        for offset in range(0, len(raw), FEED_BYTES):
+            if made > MAX_ENTITIES:
+                break
+            parser.feed(raw[offset : offset + FEED_BYTES])
+        return parser.close(), made > MAX_ENTITIES
     except RecursionError:
-        return None
+        return None, False
 
 
 def parse_for_display(raw: bytes) -> ParsedMessage:
@@ -183,13 +202,15 @@ def parse_for_display(raw: bytes) -> ParsedMessage:
     if head_end > MAX_HEADER_BYTES or (head_end < 0 and len(raw) > MAX_HEADER_BYTES):
         result.problem = "headers_too_large"
         return result
-    message = parse_raw(raw)
+    message, cut_short = parse_raw(raw)
     if message is None:  # its headers can still be shown
         fill_headers(result, BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw))
         result.problem = "too_deep"
         return result
     fill_headers(result, message)
     fill_parts(result, message)
+    if cut_short and not result.problem:
+        result.problem = "too_many_parts"
     return result
 
 
@@ -228,7 +249,7 @@ def is_body(info: Part) -> bool:
 def part_payload(raw: bytes, index: int) -> tuple[Part, bytes] | None:
     """The decoded bytes of the leaf at ``index`` (as numbered by parse_for_display)."""
     problems: list[str] = []
-    message = parse_raw(raw)
+    message, _cut_short = parse_raw(raw)
     if message is None:
         return None
     for position, part in enumerate(leaves(message, problems)):
