@@ -32,8 +32,8 @@ CACHED_ADDRESS_VALUES = 4096
 
 
 _ADDRESS = r"[^<>\s\",;:()\[\]\\@]+@[^<>\s\",;:()\[\]\\@]+"
-# Possessive: a name's blanks and those before "<" or after the comma are not shared
-# out again on failure, which made "a" and 16 KB of blanks take seconds.
+# Possessive: the blanks that start an item and those of a name are not shared out
+# again when the item fails to match, which made "a" and 16 KB of blanks take a second.
 _ADDRESS_ITEM = re.compile(
     r"\s*+(?:"
     rf"(?:\"(?P<quoted>(?:[^\"\\]|\\.)*)\"|(?P<name>[^\",;:<>@()\[\]\\]*+))\s*<(?P<address>{_ADDRESS})>"
