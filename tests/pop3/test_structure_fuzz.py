@@ -5,7 +5,8 @@ import pytest
 from hypothesis import example, given, settings
 
 from tests.mail.hostile_mail import chain, hostile_messages
-from webmail.mail.mime_scan import TolerantMessage, parse_header
+from webmail.mail.mime_params import TolerantMessage
+from webmail.mail.mime_scan import parse_header
 from webmail.pop3.headers import PREVIEW_CHARS, describe
 from webmail.pop3.structure import MAX_DEPTH, MAX_PARTS, BodySummary, body_offset, summarize
 

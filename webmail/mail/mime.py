@@ -18,7 +18,7 @@ from email.message import Message
 from email.parser import BytesHeaderParser
 
 from webmail.mail.imap_text import decode_charset, decode_header_text
-from webmail.mail.mime_scan import TolerantMessage
+from webmail.mail.mime_params import TolerantMessage
 
 MAX_PARTS = 500
 MAX_DEPTH = 20

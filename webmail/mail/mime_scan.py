@@ -11,9 +11,9 @@ import re
 from email.message import Message
 from email.policy import Compat32
 
+from webmail.mail.mime_params import TolerantMessage
+
 _LINE_END = re.compile(r"\r?\n")
-# An RFC 2231 parameter ("name*", "name*0", "name*1*") and its value, quoted or not.
-_RFC2231_PARAMETER = re.compile(r';\s*[^\s;=*]+\*[0-9]*\*?\s*=\s*(?:"(?:[^"\\]|\\.)*"?|[^;]*)')
 
 
 class _RawValues(Compat32):
@@ -25,21 +25,6 @@ class _RawValues(Compat32):
 
 
 header_policy = _RawValues()
-
-
-class TolerantMessage(Message):
-    """compat32's Message, except for a parameter list that CPython's RFC 2231 reader
-    cannot sort ("name*" beside "name*0*", or "name*" twice: None compared with a
-    number, a TypeError from every get_param): that header is read without its
-    RFC 2231 parameters, and keeps the others (boundary, charset, plain name)."""
-
-    def _get_params_preserve(self, failobj, header):
-        try:
-            return super()._get_params_preserve(failobj, header)
-        except TypeError:
-            plain = Message(policy=self.policy)
-            plain[header] = _RFC2231_PARAMETER.sub("", str(self.get(header, "")))
-            return plain._get_params_preserve(failobj, header)
 
 
 def parse_header(block: bytes) -> Message:

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from webmail.mail.imap_fetch import parse_header_date
 from webmail.mail.imap_text import decode_header_text
-from webmail.mail.mime_scan import TolerantMessage
+from webmail.mail.mime_params import TolerantMessage
 from webmail.pop3.structure import BodySummary, body_offset, header_policy, summarize
 
 MAX_HEADER_BYTES = 256 * 1024
