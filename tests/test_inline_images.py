@@ -2,7 +2,6 @@
 usually none: the body and the page cache them, and the cache never outlives
 the token's or the owner's check, nor the message's row."""
 
-import email
 import re
 from email.message import EmailMessage
 from html import unescape
@@ -15,6 +14,7 @@ from django.urls import reverse
 from tests.harness.ports import LOOPBACK, free_port
 from tests.test_message_page import PNG, with_attachments
 from tests.test_reading_views import stored
+from webmail.mail import mime
 from webmail.mail.mime import parse_for_display
 from webmail.services import inline_images
 from webmail.services.rendering import MAX_INLINE_IMAGES, inline_part_url
@@ -30,15 +30,16 @@ DOWN_CACHE = {
 
 @pytest.fixture
 def parses(monkeypatch) -> list[int]:
-    """How many times a whole message is parsed, by anyone (each noted, then done)."""
+    """How many times a whole message is parsed, by anyone (each noted, then done):
+    every reader of a message for display goes through mime.parse_raw's feed parser."""
     calls: list[int] = []
-    message_from_bytes = email.message_from_bytes
 
-    def counted(raw: bytes, *args, **kwargs):
-        calls.append(len(raw))
-        return message_from_bytes(raw, *args, **kwargs)
+    class CountedParser(mime.BytesFeedParser):
+        def __init__(self, *args, **kwargs):
+            calls.append(1)
+            super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(email, "message_from_bytes", counted)
+    monkeypatch.setattr(mime, "BytesFeedParser", CountedParser)
     return calls
 
 

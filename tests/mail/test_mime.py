@@ -44,6 +44,33 @@ def test_a_forwarded_message_is_an_attachment_not_the_body():
     assert b"Subject: Inner" in data
 
 
+def test_hostile_parameters_and_charsets_lose_only_what_cannot_be_read():
+    raw = (CORPUS / "hostile-parameters.eml").read_bytes()
+    parsed = parse_for_display(raw)
+
+    # UTF-7's lone surrogates are U+FFFD; RFC 2231 pieces CPython cannot sort are
+    # dropped and the boundary beside them kept; an idna "charset" reads as bytes.
+    assert (parsed.subject, parsed.text) == (
+        "\ufffd hostile parameters",
+        "Body with a lone surrogate: \ufffd",
+    )
+    assert [part.filename for part in parsed.attachments] == ["?.pdf", "idna.txt", "message.eml"]
+    assert [part_payload(raw, part.index)[1][:3] for part in parsed.attachments[:2]] == [
+        b"PDF",
+        b"\xc2\x80",
+    ]
+    assert list(parsed.inline_parts) == ["été@example.org"]  # an 8-bit (Latin-1) Content-ID
+
+
+@pytest.mark.parametrize(("name", "attachments"), [("multipart", 0), ("rfc822", 1)])
+def test_nesting_deeper_than_the_stdlib_recurses_is_too_deep_not_a_crash(name, attachments):
+    raw = (CORPUS / f"nested-{name}-bomb.eml").read_bytes()
+    parsed = parse_for_display(raw)
+
+    assert parsed.subject.startswith("Nested") and parsed.problem == "too_deep"
+    assert len(parsed.attachments) == attachments
+
+
 def test_attachment_names_lose_path_separators_and_bidi_overrides():
     parsed = parse_for_display((CORPUS / "attachment-names.eml").read_bytes())
     names = [part.filename for part in parsed.attachments]
@@ -100,7 +127,7 @@ def test_several_parts_at_once_are_the_parts_one_at_a_time():
 
 def test_described_leaves_are_the_parts_as_numbered_for_display():
     raw = (CORPUS / "attachment-names.eml").read_bytes()
-    leaves = described_leaves(parse_raw(raw))
+    leaves = described_leaves(parse_raw(raw)[0])
     assert [part.index for part in leaves] == list(range(len(leaves)))
     assert [leaves[part.index] for part in parse_for_display(raw).attachments] == (
         parse_for_display(raw).attachments

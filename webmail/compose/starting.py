@@ -2,6 +2,7 @@
 
 import email
 import email.policy
+from email.parser import BytesHeaderParser
 
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -175,7 +176,8 @@ def reopened_draft(user, message: Message, *, as_new: bool) -> Draft:
             return existing
     raw = load_raw(message)
     parsed = parse_for_display(raw)
-    headers = email.message_from_bytes(raw, policy=email.policy.compat32)
+    # The header alone: the body may nest deeper than the stdlib's parser recurses.
+    headers = BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
     fields = {
         "to": parsed.to,
         "cc": parsed.cc,

@@ -21,6 +21,10 @@ _CHARSET_ALIASES = {
     "unknown-8bit": "utf-8",
     "x-unknown": "utf-8",
 }
+# Codecs Python knows that are no mail charset: they turn a body's "\ud800" or "\x00"
+# into lone surrogates and NUL, which no database column takes.
+_NOT_CHARSETS = frozenset({"unicode-escape", "raw-unicode-escape", "punycode", "idna"})
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def decode_header_text(value: object) -> str:
@@ -91,12 +95,15 @@ def _word_payload(encoding: str, payload: str) -> bytes | None:
 
 def decode_charset(data: bytes, charset: str | None) -> str:
     """Bytes in a declared charset; unknown or lying labels fall back to UTF-8,
-    undecodable bytes become U+FFFD."""
+    undecodable bytes and lone surrogates become U+FFFD."""
     name = _codec_name(charset or "utf-8")
     try:
-        return data.decode(name, "replace")
+        text = data.decode(name, "replace")
     except (UnicodeError, LookupError):
         return data.decode("utf-8", "replace")
+    if name == "utf-7":  # UTF-7 encodes UTF-16: its decoder lets lone surrogates through
+        text = _SURROGATE.sub("\ufffd", text)
+    return text
 
 
 @lru_cache(maxsize=256)
@@ -104,7 +111,7 @@ def _codec_name(charset: str) -> str:
     name = charset.strip().strip('"').lower()
     name = _CHARSET_ALIASES.get(name, name)
     try:
-        codecs.lookup(name)
-    except LookupError:
+        name = codecs.lookup(name).name
+    except (LookupError, ValueError):  # ValueError: a NUL in the label
         return "utf-8"
-    return name
+    return "utf-8" if name in _NOT_CHARSETS else name

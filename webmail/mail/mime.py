@@ -6,6 +6,7 @@ it, cap depth, part count and header size, and decode headers ourselves.
 """
 
 import email
+import email.errors
 import email.policy
 import email.utils
 import re
@@ -13,15 +14,22 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.feedparser import BytesFeedParser
 from email.message import Message
+from email.parser import BytesHeaderParser
 from itertools import islice
 
 from webmail.mail.imap_text import decode_charset, decode_header_text
+from webmail.mail.mime_params import TolerantMessage
 
 MAX_PARTS = 500
 MAX_DEPTH = 20
 MAX_HEADER_BYTES = 256 * 1024
 MAX_DISPLAY_BYTES = 50 * 1024 * 1024
+# Parts the stdlib's parser may make before it is stopped: room for MAX_PARTS leaves
+# and their multiparts. Fed FEED_BYTES at a time, it overshoots by one chunk at most.
+MAX_ENTITIES = 4 * MAX_PARTS
+FEED_BYTES = 16 * 1024
 # Lone surrogates (\ud800-\udfff) cannot be encoded in a Content-Disposition header.
 UNSAFE_FILENAME = re.compile(
     r"[\x00-\x1f\x7f/\\\u202a-\u202e\u2066-\u2069\u200e\u200f\ud800-\udfff]"
@@ -81,7 +89,11 @@ def shortened(name: str) -> str:
 
 def as_bytes(value) -> bytes:
     # compat32 keeps 8-bit header bytes as surrogate escapes: give them back.
-    return str(value or "").encode("utf-8", "surrogateescape")
+    text = str(value or "")
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate, from an RFC 2231 value in UTF-7
+        return text.encode("utf-8", "replace")
 
 
 def raw_header(message: Message, name: str) -> str:
@@ -99,7 +111,7 @@ def filename_of(part: Message) -> str:
     """get_filename(), with raw 8-bit names read as UTF-8 (else Windows-1252)
     first. Encoded words are decoded later, after the parameters are split: a
     decoded quote or semicolon must stay part of the name."""
-    decoded = Message()
+    decoded = TolerantMessage()
     for name in ("Content-Disposition", "Content-Type"):
         if value := raw_header(part, name):
             octets = as_bytes(value)
@@ -107,7 +119,10 @@ def filename_of(part: Message) -> str:
                 decoded[name] = octets.decode("utf-8")
             except UnicodeDecodeError:
                 decoded[name] = octets.decode("cp1252", "replace")
-    return decoded.get_filename() or ""
+    try:
+        return decoded.get_filename() or ""
+    except (LookupError, ValueError):  # an RFC 2231 charset label with a NUL in it
+        return ""
 
 
 def parse_date(value: str) -> datetime | None:
@@ -124,6 +139,8 @@ def leaves(message: Message, problem: list[str], depth: int = 0):
         return
     # A forwarded message is one attachment, not a tree to show as our body.
     if not message.is_multipart() or message.get_content_type() == "message/rfc822":
+        if nested_too_deep(message, MAX_DEPTH - depth):
+            problem.append("too_deep")
         yield message
         return
     for child in message.get_payload() or []:
@@ -131,11 +148,37 @@ def leaves(message: Message, problem: list[str], depth: int = 0):
             yield from leaves(child, problem, depth + 1)
 
 
+def nested_too_deep(message: Message, limit: int = MAX_DEPTH) -> bool:
+    """More than ``limit`` levels below ``message`` (the stdlib's generator, which
+    writes an attached message back, recurses once per level). Counted level by
+    level, without recursion."""
+    level = [message]
+    for _depth in range(max(limit, 0) + 1):
+        level = [child for part in level if part.is_multipart() for child in part.get_payload()]
+        if not level:
+            return False
+    return True
+
+
 def decoded_payload(part: Message) -> bytes:
     if part.get_content_type() == "message/rfc822":
         inner = part.get_payload()
-        return inner[0].as_bytes() if isinstance(inner, list) and inner else b""
+        if not isinstance(inner, list) or not inner or nested_too_deep(part):
+            return b""
+        return written(inner[0])
     return part.get_payload(decode=True) or b""
+
+
+def written(message: Message) -> bytes:
+    """An attached message written back by the stdlib's generator, which raises on
+    some hostile content (8-bit text it decoded itself, a charset that takes no
+    "replace", a header it will not fold); b"" when neither writer manages."""
+    for write in (message.as_bytes, lambda: as_bytes(message.as_string())):
+        try:
+            return write()
+        except (ValueError, email.errors.MessageError):  # UnicodeError is a ValueError
+            continue
+    return b""
 
 
 def describe(index: int, part: Message) -> Part:
@@ -143,7 +186,10 @@ def describe(index: int, part: Message) -> Part:
     if not filename and part.get_content_type() == "message/rfc822":
         filename = "message.eml"
     disposition = (part.get_content_disposition() or "").lower()
-    payload = part.get_payload()
+    try:
+        payload = part.get_payload()
+    except (UnicodeError, ValueError):  # 8-bit text in a charset "replace" cannot read (idna)
+        payload = part.get_payload(decode=True)
     return Part(
         index=index,
         content_type=part.get_content_type(),
@@ -155,11 +201,33 @@ def describe(index: int, part: Message) -> Part:
 
 
 def body_text(part: Message) -> str:
-    return decode_charset(part.get_payload(decode=True) or b"", part.get_content_charset())
+    try:
+        charset = part.get_content_charset()
+    except (LookupError, ValueError):  # an RFC 2231 charset label with a NUL in it
+        charset = None
+    return decode_charset(part.get_payload(decode=True) or b"", charset)
 
 
-def parse_raw(raw: bytes) -> Message:
-    return email.message_from_bytes(raw, policy=email.policy.compat32)
+def parse_raw(raw: bytes) -> tuple[Message | None, bool]:
+    """The message as compat32 reads it, and whether it was cut short: the parser is
+    stopped past MAX_ENTITIES parts (half a million empty parts fit in 5 MB and took
+    a minute). None when the message nests deeper than that parser recurses."""
+    made = 0
+
+    def counted(**arguments) -> Message:
+        nonlocal made
+        made += 1
+        return TolerantMessage(**arguments)
+
+    parser = BytesFeedParser(counted, policy=email.policy.compat32)
+    try:
+        for offset in range(0, len(raw), FEED_BYTES):
+            if made > MAX_ENTITIES:
+                break
+            parser.feed(raw[offset : offset + FEED_BYTES])
+        return parser.close(), made > MAX_ENTITIES
+    except RecursionError:
+        return None, False
 
 
 def parse_for_display(raw: bytes) -> ParsedMessage:
@@ -178,9 +246,15 @@ def read_for_display(raw: bytes) -> tuple[ParsedMessage, Message | None]:
     if head_end > MAX_HEADER_BYTES or (head_end < 0 and len(raw) > MAX_HEADER_BYTES):
         result.problem = "headers_too_large"
         return result, None
-    message = parse_raw(raw)
+    message, cut_short = parse_raw(raw)
+    if message is None:  # its headers can still be shown
+        fill_headers(result, BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw))
+        result.problem = "too_deep"
+        return result, None
     fill_headers(result, message)
     fill_parts(result, message)
+    if cut_short and not result.problem:
+        result.problem = "too_many_parts"
     return result, message
 
 
@@ -224,7 +298,8 @@ def part_payload(raw: bytes, index: int) -> tuple[Part, bytes] | None:
 def part_payloads(raw: bytes, indexes: Iterable[int]) -> dict[int, tuple[Part, bytes]]:
     """part_payload for several leaves in one parse: one parse per part would
     make "every attachment in a zip" quadratic in a hostile message's size."""
-    return payloads_in(parse_raw(raw), indexes)
+    tree, _cut_short = parse_raw(raw)
+    return payloads_in(tree, indexes) if tree is not None else {}
 
 
 def payloads_in(tree: Message, indexes: Iterable[int]) -> dict[int, tuple[Part, bytes]]:

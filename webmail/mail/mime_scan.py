@@ -11,6 +11,8 @@ import re
 from email.message import Message
 from email.policy import Compat32
 
+from webmail.mail.mime_params import TolerantMessage
+
 _LINE_END = re.compile(r"\r?\n")
 
 
@@ -30,7 +32,7 @@ def parse_header(block: bytes) -> Message:
     their folding, 8-bit bytes come back as surrogates). Ten times faster than the
     stdlib's feed parser, which handles every line through several regular
     expressions; lines that are not headers are skipped, as defects."""
-    message = Message(policy=header_policy)
+    message = TolerantMessage(policy=header_policy)
     for name, value in header_fields(block):
         message[name] = value
     return message
@@ -78,13 +80,17 @@ def parts(raw: bytes, start: int, end: int, boundary: bytes):
     position = start
     while (found := raw.find(marker, position, end)) >= 0:
         after = found + len(marker)
+        if found != start and raw[found - 1 : found] != b"\n":
+            # "--boundary" inside a line; its line end is not looked for, since
+            # "--b--b--b…" on one long line would make that quadratic.
+            position = after
+            continue
         line_end = raw.find(b"\n", after, end)
         line_end = end if line_end < 0 else line_end
         rest = raw[after:line_end].rstrip(b"\r")
         closing = rest.startswith(b"--")
-        at_line_start = found == start or raw[found - 1 : found] == b"\n"
-        if not at_line_start or rest[2 if closing else 0 :].strip(b" \t"):
-            position = after  # "--boundary" inside a line, or a longer boundary
+        if rest[2 if closing else 0 :].strip(b" \t"):
+            position = after  # a longer boundary
             continue
         if part_start is not None:
             yield part_start, _before_line_break(raw, part_start, found)

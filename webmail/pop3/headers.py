@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from webmail.mail.imap_fetch import parse_header_date
 from webmail.mail.imap_text import decode_header_text
+from webmail.mail.mime_params import TolerantMessage
 from webmail.pop3.structure import BodySummary, body_offset, header_policy, summarize
 
 MAX_HEADER_BYTES = 256 * 1024
@@ -31,9 +32,11 @@ CACHED_ADDRESS_VALUES = 4096
 
 
 _ADDRESS = r"[^<>\s\",;:()\[\]\\@]+@[^<>\s\",;:()\[\]\\@]+"
+# Possessive: the blanks that start an item and those of a name are not shared out
+# again when the item fails to match, which made "a" and 16 KB of blanks take a second.
 _ADDRESS_ITEM = re.compile(
-    r"\s*(?:"
-    rf"(?:\"(?P<quoted>(?:[^\"\\]|\\.)*)\"|(?P<name>[^\",;:<>@()\[\]\\]*?))\s*<(?P<address>{_ADDRESS})>"
+    r"\s*+(?:"
+    rf"(?:\"(?P<quoted>(?:[^\"\\]|\\.)*)\"|(?P<name>[^\",;:<>@()\[\]\\]*+))\s*<(?P<address>{_ADDRESS})>"
     rf"|(?P<bare>{_ADDRESS})"
     r")\s*(?:,|$)"
 )
@@ -124,7 +127,7 @@ def index_fields(block: bytes) -> dict[str, list[str]]:
 def _content_header(values: dict[str, list[str]]) -> Message:
     """The Content-* fields alone: Message.get scans every field for each name asked,
     and the structure asks for these many times."""
-    header = Message(policy=header_policy)
+    header = TolerantMessage(policy=header_policy)
     for name, found in values.items():
         if name.startswith("content-"):
             for value in found:

@@ -82,7 +82,9 @@ def inline_image_of(message_id: int, raw: bytes, content_id: str) -> tuple[Part,
 def part_of(message_id: int, raw: bytes, index: int) -> tuple[Part, bytes] | None:
     """On a cache miss: part_payload, from one parse. For an image (a
     thumbnail), the images after it are cached on the way, as for inline ones."""
-    tree = parse_raw(raw)
+    tree, _cut_short = parse_raw(raw)
+    if tree is None:  # nested past what the parser reads
+        return None
     found = payloads_in(tree, [index]).get(index)
     if found is not None and found[0].content_type in INLINE_IMAGES:
         after = [part for part in described_leaves(tree) if part.index > index]
