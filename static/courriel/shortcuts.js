@@ -34,9 +34,14 @@
       item.querySelector(".message-list__select").checked = true;
       form = bulkForm;
     }
-    if (!form) return;
-    const button = form.querySelector(`button[name="action"][value="${action}"]`);
-    if (button) form.requestSubmit(button);
+    const button = form?.querySelector(`button[name="action"][value="${action}"]`);
+    if (button) {
+      form.requestSubmit(button);
+      return;
+    }
+    // A message's own form for it (Flag): in a conversation, the newest message's.
+    const own = [...document.querySelectorAll(`form[data-shortcut="${action}"]`)].pop();
+    if (own) own.requestSubmit();
   }
 
   function open() {

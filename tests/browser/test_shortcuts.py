@@ -3,6 +3,7 @@
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.test_reading_views import stored
 from webmail.models import Folder, MailAccount, Message
 
 
@@ -37,3 +38,13 @@ def test_the_list_is_driven_from_the_keyboard(signed_in_page: Page, site, inbox)
     page.keyboard.press("e")  # archive the current message
     expect(page.locator(".message-list")).not_to_contain_text("Message 3")
     expect(page.locator(".message-list__item")).to_have_count(2)
+
+
+def test_s_flags_the_open_message(signed_in_page: Page, site, alice, media):
+    message = stored(alice, b"From: a@example.org\r\nSubject: Hello\r\n\r\nHi.\r\n", is_seen=True)
+    page = signed_in_page
+    page.goto(f"{site}/message/{message.pk}/")
+    page.keyboard.press("s")
+    expect(page.get_by_role("button", name="Remove flag")).to_be_visible()
+    message.refresh_from_db()
+    assert message.is_flagged
