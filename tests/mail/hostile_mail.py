@@ -5,8 +5,11 @@ walks. Shared by the fuzz tests of tests/mail and tests/pop3."""
 import base64
 import quopri
 
+from hypothesis import settings
 from hypothesis import strategies as st
 
+# Modest example counts: the fuzz tests run in every CI run, on two cores.
+FUZZ = settings(max_examples=40, deadline=None)
 # Mostly CRLF, as on the wire; the others are what broken mailers and stores write.
 LINE_ENDS = st.sampled_from([b"\r\n", b"\r\n", b"\r\n", b"\n", b"\r", b"\r\r\n", b"\n\r"])
 # Labels mailers write, labels no codec has, and names Python knows that are no charset.
@@ -269,3 +272,12 @@ def render(value) -> bytes:
     if isinstance(value, list):
         return b"(" + b" ".join(render(item) for item in value) + b")"
     return b"{%d}\r\n" % len(value) + value
+
+
+def valid_for_postgresql(value: str) -> bool:
+    """Text a PostgreSQL text column takes: valid UTF-8 (no lone surrogate), no NUL."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in value

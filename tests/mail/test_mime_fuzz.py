@@ -7,11 +7,12 @@ import re
 from email.policy import compat32
 
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from tests.mail.hostile_mail import (
     BOUNDARIES,
+    FUZZ,
     body_structures,
     chain,
     header_values,
@@ -19,6 +20,7 @@ from tests.mail.hostile_mail import (
     leaf_bodies,
     parameters,
     render,
+    valid_for_postgresql,
     value_trees,
     well_formed,
 )
@@ -31,20 +33,11 @@ from webmail.mail.imap_text import decode_header_text
 from webmail.mail.imap_types import Attachment
 from webmail.mail.mime_scan import body_offset, boundary_of, header_fields, parse_header, parts
 
-FUZZ = settings(max_examples=40, deadline=None)
 SECTION = re.compile(r"[1-9][0-9]*(\.[1-9][0-9]*)*")
 PROBLEMS = {"", "too_large", "too_many_parts", "too_deep", "headers_too_large"}
 # A charset name with a NUL, and charsets whose decoders make lone surrogates.
 NUL_CHARSET = b"Subject: =?a\x00b?q?x?=\r\n\r\nbody"
 UTF7_SURROGATE = b"Content-Type: text/plain; charset=utf-7\r\n\r\nhi +2D0- there"
-
-
-def valid_for_postgresql(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return "\x00" not in value
 
 
 # -- mime_scan -------------------------------------------------------------------------------

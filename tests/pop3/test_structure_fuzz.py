@@ -2,24 +2,15 @@
 never raising, clean text for PostgreSQL, the caps kept."""
 
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import example, given
 
-from tests.mail.hostile_mail import chain, hostile_messages
+from tests.mail.hostile_mail import FUZZ, chain, hostile_messages, valid_for_postgresql
 from webmail.mail.mime_params import TolerantMessage
 from webmail.mail.mime_scan import parse_header
 from webmail.pop3.headers import PREVIEW_CHARS, describe
 from webmail.pop3.structure import MAX_DEPTH, MAX_PARTS, BodySummary, body_offset, summarize
 
-FUZZ = settings(max_examples=40, deadline=None)
 ATTACHMENT = b"Content-Type: application/pdf\r\nContent-Disposition: attachment\r\n\r\nPDF"
-
-
-def valid_for_postgresql(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return "\x00" not in value
 
 
 @FUZZ
