@@ -10,7 +10,7 @@ from webmail import tasks
 from webmail.engine import account_sync
 from webmail.models import Folder, MailAccount, Message
 from webmail.raw_store import store_raw
-from webmail.services.rendering import image_proxy_url
+from webmail.services.rendering import MAX_REMOTE_IMAGES, image_proxy_url
 
 pytestmark = pytest.mark.django_db
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "eml"
@@ -89,6 +89,15 @@ def test_always_showing_a_senders_images(alice_client, alice, media):
     alice_client.post(reverse("webmail:trust_sender", args=[message.pk]))
     body = alice_client.get(reverse("webmail:message_body", args=[message.pk])).content.decode()
     assert "/image-proxy/?u=" in body
+
+
+def test_shown_remote_images_are_capped_per_message(alice_client, alice, media):
+    images = "".join(f'<img src="https://example.org/{n}.png">' for n in range(250))
+    raw = f"From: a@example.org\r\nContent-Type: text/html\r\n\r\n<p>{images}</p>".encode()
+    message = stored(alice, raw)
+    url = reverse("webmail:message_body", args=[message.pk]) + "?images=1"
+    body = alice_client.get(url).content.decode()
+    assert body.count("/image-proxy/?u=") == MAX_REMOTE_IMAGES
 
 
 def test_attachments_download_with_safe_headers(alice_client, alice, media):

@@ -21,6 +21,9 @@ PROXY_SALT = "webmail.image-proxy"
 PART_SALT = "webmail.inline-part"
 TOKEN_SECONDS = 24 * 3600
 MAX_INLINE_IMAGES = 100
+# Shown remote images each make the proxy fetch a URL: a newsletter has tens, a
+# hostile message could list thousands (the rest stay blocked).
+MAX_REMOTE_IMAGES = 200
 
 
 def image_proxy_url(user_id: int, url: str) -> str:
@@ -83,7 +86,8 @@ def linked_body(
     message: Message, parsed: ParsedMessage, *, images: bool
 ) -> tuple[SafeHtml, list[Part]]:
     """The safe body, and the inline parts it links to (MAX_INLINE_IMAGES at
-    most: each is a request, and a hostile message may list hundreds)."""
+    most: each is a request, and a hostile message may list hundreds; remote
+    images shown through the proxy are capped the same way)."""
     shown: dict[str, Part] = {}
 
     def cid_url(content_id: str) -> str | None:
@@ -93,7 +97,12 @@ def linked_body(
         shown[content_id] = part
         return inline_part_url(message.pk, content_id)
 
-    def remote_url(url: str) -> str:
+    proxied: set[str] = set()
+
+    def remote_url(url: str) -> str | None:
+        if url not in proxied and len(proxied) >= MAX_REMOTE_IMAGES:
+            return None
+        proxied.add(url)
         return image_proxy_url(message.account.user_id, url)
 
     if parsed.html is not None:
