@@ -10,7 +10,6 @@ from webmail.mail.mime import (
     described_leaves,
     parse_for_display,
     parse_raw,
-    part_payload,
     part_payloads,
     safe_filename,
 )
@@ -40,7 +39,7 @@ def test_a_forwarded_message_is_an_attachment_not_the_body():
     assert parsed.text.strip() == "See attached."
     assert parsed.html is None
     assert [part.content_type for part in parsed.attachments] == ["message/rfc822"]
-    _part, data = part_payload((CORPUS / "nested-rfc822.eml").read_bytes(), 1)
+    _part, data = part_payloads((CORPUS / "nested-rfc822.eml").read_bytes(), [1])[1]
     assert b"Subject: Inner" in data
 
 
@@ -55,7 +54,9 @@ def test_hostile_parameters_and_charsets_lose_only_what_cannot_be_read():
         "Body with a lone surrogate: \ufffd",
     )
     assert [part.filename for part in parsed.attachments] == ["?.pdf", "idna.txt", "message.eml"]
-    assert [part_payload(raw, part.index)[1][:3] for part in parsed.attachments[:2]] == [
+    assert [
+        part_payloads(raw, [part.index])[part.index][1][:3] for part in parsed.attachments[:2]
+    ] == [
         b"PDF",
         b"\xc2\x80",
     ]
@@ -122,7 +123,7 @@ def test_several_parts_at_once_are_the_parts_one_at_a_time():
     raw = (CORPUS / "attachment-names.eml").read_bytes()
     together = part_payloads(raw, [1, 2, 99])
     assert sorted(together) == [1, 2]
-    assert together == {index: part_payload(raw, index) for index in (1, 2)}
+    assert together == {index: part_payloads(raw, [index])[index] for index in (1, 2)}
 
 
 def test_described_leaves_are_the_parts_as_numbered_for_display():

@@ -185,7 +185,7 @@ def assert_readable(raw: bytes) -> mime.ParsedMessage:
         # A file name goes into Content-Disposition and zip entries: UTF-8, no separators.
         part.filename.encode("utf-8")
         assert not mime.UNSAFE_FILENAME.search(part.filename) and len(part.filename) <= 200
-        found = mime.part_payload(raw, part.index)
+        found = mime.part_payloads(raw, [part.index]).get(part.index)
         assert found is not None and found[0] == part and isinstance(found[1], bytes)
     return parsed
 

@@ -290,14 +290,10 @@ def is_body(info: Part) -> bool:
     return info.inline and not info.filename
 
 
-def part_payload(raw: bytes, index: int) -> tuple[Part, bytes] | None:
-    """The decoded bytes of the leaf at ``index`` (as numbered by parse_for_display)."""
-    return part_payloads(raw, [index]).get(index)
-
-
 def part_payloads(raw: bytes, indexes: Iterable[int]) -> dict[int, tuple[Part, bytes]]:
-    """part_payload for several leaves in one parse: one parse per part would
-    make "every attachment in a zip" quadratic in a hostile message's size."""
+    """The decoded bytes of the leaves at ``indexes`` (as numbered by
+    parse_for_display), from one parse: one parse per part would make "every
+    attachment in a zip" quadratic in a hostile message's size."""
     tree, _cut_short = parse_raw(raw)
     return payloads_in(tree, indexes) if tree is not None else {}
 

@@ -63,7 +63,7 @@ def sanitize_html(
     markup: str,
     *,
     cid_url: Callable[[str], str | None],
-    remote_url: Callable[[str], str] | None = None,
+    remote_url: Callable[[str], str | None] | None = None,
 ) -> SafeHtml:
     """``cid_url(content_id)`` gives the URL of an inline part (None: drop it);
     ``remote_url(url)`` gives the proxied URL of a remote image, or None to block."""

@@ -80,8 +80,9 @@ def inline_image_of(message_id: int, raw: bytes, content_id: str) -> tuple[Part,
 
 
 def part_of(message_id: int, raw: bytes, index: int) -> tuple[Part, bytes] | None:
-    """On a cache miss: part_payload, from one parse. For an image (a
-    thumbnail), the images after it are cached on the way, as for inline ones."""
+    """On a cache miss: the leaf at ``index`` (as parse_for_display numbers
+    them), from one parse. For an image (a thumbnail), the images after it are
+    cached on the way, as for inline ones."""
     tree, _cut_short = parse_raw(raw)
     if tree is None:  # nested past what the parser reads
         return None
