@@ -9,6 +9,7 @@ from webmail.views import (
     folders,
     health,
     image_proxy,
+    list_actions,
     message,
 )
 
@@ -18,6 +19,8 @@ webmail_patterns = [
     path("folder/<int:pk>/", folders.folder_view, name="folder"),
     path("all/<slug:kind>/", folders.unified_view, name="unified"),
     path("messages/act/", folders.act, name="act"),
+    path("messages/mark-all-read/", list_actions.mark_list_read, name="mark_all_read"),
+    path("folder/<int:pk>/empty/", list_actions.empty_bin, name="empty_folder"),
     path("search/", folders.search, name="search"),
     path("list-mode/", folders.set_list_mode, name="list_mode"),
     path("conversation/<int:thread_id>/", conversation.conversation_view, name="conversation"),

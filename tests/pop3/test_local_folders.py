@@ -1,10 +1,13 @@
 """A POP3 account's folders live only in Courriel: create, nest, rename, delete."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from tests.messages import make_message
+from tests.pop3.conftest import waiting_on_server
 from webmail.models import Folder, Message, SpecialUse
 from webmail.pop3 import bulk_copy, engine, local
 from webmail.pop3.headers import describe
@@ -65,3 +68,28 @@ def test_rows_stored_here_go_in_with_their_conversation(fetched):
     threads = dict(Message.objects.filter(folder=inbox).values_list("pk", "thread_id"))
     assert threads[reply_id] == threads[original.pk] is not None
     assert threads[other_id] not in (None, threads[original.pk])
+
+
+def test_emptying_the_local_trash_deletes_here_then_on_the_server_if_asked(
+    alice_client, pop3_account, dovecot, pop3_user
+):
+    options = engine.options_for(pop3_account)
+    options.leave_on_server, options.delete_when_deleted_here = True, True
+    options.save()
+    dovecot.deliver_many(pop3_user, [make_message(n) for n in range(2)])
+    engine.fetch_account(pop3_account)
+    trash = Folder.objects.get(account=pop3_account, special_use=SpecialUse.TRASH)
+    Message.objects.filter(account=pop3_account).update(folder=trash)
+    url = reverse("webmail:empty_folder", args=[trash.pk])
+    question = alice_client.get(url).content.decode()
+    assert "2 messages in the Trash" in question
+    assert "on the server too" not in question  # POP3: the copy here is the mail
+    through = re.search(r'name="through" value="(\d+)"', question).group(1)
+
+    alice_client.post(url, {"through": through})
+
+    assert not Message.objects.filter(account=pop3_account).exists()
+    assert waiting_on_server(pop3_account) == 2  # still there until the next fetch
+    engine.fetch_account(pop3_account)
+    assert waiting_on_server(pop3_account) == 0
+    assert not Message.objects.filter(account=pop3_account).exists()  # not downloaded again

@@ -97,11 +97,15 @@ def move_locally(messages: list[Message], destination: Folder) -> None:
     Message.objects.bulk_update(messages, ["folder", "uid"])
 
 
-@transaction.atomic
 def remove(folder: Folder, messages: list[Message]) -> None:
+    remove_rows(folder, [m.pk for m in messages], [m.uid for m in messages])
+
+
+@transaction.atomic
+def remove_rows(folder: Folder, pks: list[int], uids: list[int]) -> None:
+    """Delete for good: the rows now, the server's copies (by UID) in a task."""
     forget_folder_counts(folder.pk)
-    uids = [message.uid for message in messages]
     expect_divergence(folder)
-    Message.objects.filter(pk__in=[m.pk for m in messages]).delete()
+    Message.objects.filter(pk__in=pks).delete()
     if folder.account.protocol == "imap":
         tasks.delete_messages.delay_on_commit(folder.pk, uids, folder.uidvalidity)

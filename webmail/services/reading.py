@@ -61,16 +61,19 @@ def set_flags(messages: list[Message], *, seen: bool | None = None, flagged: boo
             setattr(message, name, value)
     with transaction.atomic():
         Message.objects.filter(pk__in=[m.pk for m in messages]).update(**changes)
-        for folder_id, group in by_folder.items():
-            folder = group[0].folder
-            forget_folder_counts(folder_id)
-            # Ahead of the server until the task lands: see actions.expect_divergence.
-            Folder.objects.filter(pk=folder_id).update(complete=False)
-            if folder.account.protocol == "imap" and folder.uidvalidity is not None:
-                uids = [m.uid for m in group]
-                tasks.apply_flags.delay_on_commit(folder_id, uids, folder.uidvalidity, add, remove)
+        for group in by_folder.values():
+            flags_to_server(group[0].folder, [m.uid for m in group], add, remove)
     if messages:
         bump_changes(messages[0].account.user_id)
+
+
+def flags_to_server(folder: Folder, uids: list[int], add: list[str], remove: list[str]) -> None:
+    """After the index changed the flags of ``uids``, in the same transaction."""
+    forget_folder_counts(folder.pk)
+    # Ahead of the server until the task lands: see actions.expect_divergence.
+    Folder.objects.filter(pk=folder.pk).update(complete=False)
+    if folder.account.protocol == "imap" and folder.uidvalidity is not None:
+        tasks.apply_flags.delay_on_commit(folder.pk, uids, folder.uidvalidity, add, remove)
 
 
 FLAG_FIELDS = [("\\Seen", "is_seen"), ("\\Flagged", "is_flagged")]

@@ -24,6 +24,7 @@ from webmail.services.conversations import (
     newest_of_each_conversation,
     summarize,
 )
+from webmail.services.list_actions import newest_message_id
 from webmail.services.search import search_messages
 from webmail.views.mailbox import folders_with_counts
 
@@ -124,7 +125,25 @@ def render_list(request, title: str, messages, *, scope: str = "", among=None, *
         for folder in account.folder_list
         if folder.special_use == "inbox"
     )
+    if scope and rows:
+        context["has_unread"] = list_has_unread(messages, rows, context)
+        context["list_through"] = newest_message_id()
+        folder = context.get("folder")
+        context["can_empty"] = folder is not None and folder.special_use in BINS
     return render(request, "webmail/folder.html", context)
+
+
+def list_has_unread(messages, rows, context) -> bool:
+    """Whether "Mark all as read" has anything to do: from the folder counts the
+    page already has where they tell, so a read folder costs no scan."""
+    if folder := context.get("folder"):
+        shown = (f for account in context["accounts"] for f in account.folder_list)
+        return any(f.unread for f in shown if f.pk == folder.pk)
+    if context.get("unified") == "inbox":
+        return context["unread_total"] > 0
+    if context.get("unified") == "unread":
+        return True  # the page has rows, all unread
+    return messages.filter(is_seen=False).exists()
 
 
 @login_required
@@ -195,7 +214,7 @@ def scope_messages(user, scope: str):
     """The list a conversation row was chosen in (None: the whole conversation)."""
     kind, _sep, value = scope.partition(":")
     if kind == "folder" and value.isdigit():
-        return Message.objects.filter(folder_id=int(value))
+        return Message.objects.filter(folder_id=int(value), account__user=user)
     if kind == "unified" and value in UNIFIED:
         return unified_messages(user, value)
     return None
