@@ -29,9 +29,9 @@
     const bulkForm = document.getElementById("bulk-form");
     const item = current();
     let form = messageForm;
-    if (!form && bulkForm && item) {
-      items().forEach((row) => (row.querySelector(".message-list__select").checked = false));
-      item.querySelector(".message-list__select").checked = true;
+    // In a list, as in Gmail: the rows ticked (x), else the current row.
+    if (!form && bulkForm && (selected().length || item)) {
+      if (!selected().length) item.querySelector(".message-list__select").checked = true;
       form = bulkForm;
     }
     const button = form?.querySelector(`button[name="action"][value="${action}"]`);
@@ -42,6 +42,17 @@
     // A message's own form for it (Flag): in a conversation, the newest message's.
     const own = [...document.querySelectorAll(`form[data-shortcut="${action}"]`)].pop();
     if (own) own.requestSubmit();
+  }
+
+  function selected() {
+    return document.querySelectorAll(".message-list__select:checked");
+  }
+
+  function toggleCurrent() {
+    const box = current()?.querySelector(".message-list__select");
+    if (!box) return;
+    box.checked = !box.checked;
+    box.dispatchEvent(new Event("change", { bubbles: true }));
   }
 
   function open() {
@@ -63,6 +74,9 @@
     e: () => submitAction("archive"),
     "#": () => submitAction("delete"),
     s: () => submitAction("flag"),
+    x: toggleCurrent,
+    I: () => submitAction("read"),
+    U: () => submitAction("unread"),
     r: () => follow("reply"),
     a: () => follow("reply_all"),
     f: () => follow("forward"),
@@ -73,6 +87,31 @@
       if (help) help.open ? help.close() : help.showModal();
     },
   };
+
+  // The bulk bar's "select all on this page" box: shown only where this script runs.
+  function syncSelectAll() {
+    const all = document.querySelector(".bulk__all input");
+    if (!all) return;
+    const boxes = document.querySelectorAll(".message-list__select");
+    const ticked = selected().length;
+    all.checked = boxes.length > 0 && ticked === boxes.length;
+    all.indeterminate = ticked > 0 && ticked < boxes.length;
+  }
+
+  document.addEventListener("change", (event) => {
+    if (event.target.closest(".bulk__all")) {
+      const on = event.target.checked;
+      document.querySelectorAll(".message-list__select").forEach((box) => (box.checked = on));
+    }
+    syncSelectAll();
+  });
+
+  function revealSelectAll() {
+    document.querySelectorAll(".bulk__all[hidden]").forEach((label) => (label.hidden = false));
+    syncSelectAll();
+  }
+  document.addEventListener("DOMContentLoaded", revealSelectAll);
+  document.addEventListener("htmx:afterSettle", revealSelectAll); // live updates redraw the list
 
   document.addEventListener("keydown", (event) => {
     if (typing(event) || event.ctrlKey || event.metaKey || event.altKey) return;
