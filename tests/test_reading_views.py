@@ -37,7 +37,7 @@ def stored(user, raw: bytes, **fields) -> Message:
     )  # fmt: skip
 
 
-VIEWS = ["message", "message_body", "message_raw", "message_source"]
+VIEWS = ["message", "message_body", "message_print", "message_raw", "message_source"]
 
 
 @pytest.mark.parametrize("view", VIEWS)

@@ -11,6 +11,7 @@ from webmail.views import (
     image_proxy,
     list_actions,
     message,
+    message_print,
 )
 
 webmail_patterns = [
@@ -36,6 +37,7 @@ webmail_patterns = [
     path("inline/<str:token>/", message.message_cid, name="message_cid"),
     path("message/<int:pk>/raw/", message.message_raw, name="message_raw"),
     path("message/<int:pk>/source/", message.message_source, name="message_source"),
+    path("message/<int:pk>/print/", message_print.message_print, name="message_print"),
     path("message/<int:pk>/trust-sender/", message.trust_sender, name="trust_sender"),
     path("message/<int:pk>/flag/", message.toggle_flag, name="toggle_flag"),
     path("image-proxy/", image_proxy.image_proxy, name="image_proxy"),
