@@ -12,6 +12,7 @@ from webmail.views import (
     list_actions,
     message,
     message_print,
+    new_mail,
 )
 
 webmail_patterns = [
@@ -26,6 +27,7 @@ webmail_patterns = [
     path("list-mode/", folders.set_list_mode, name="list_mode"),
     path("conversation/<int:thread_id>/", conversation.conversation_view, name="conversation"),
     path("events/", events.events, name="events"),
+    path("new-mail/", new_mail.new_mail, name="new_mail"),
     path("message/<int:pk>/", message.message_view, name="message"),
     path("message/<int:pk>/body/", message.message_body, name="message_body"),
     path("message/<int:pk>/part/<int:index>/", message.message_part, name="message_part"),
