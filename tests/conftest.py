@@ -237,3 +237,57 @@ def uvicorn():
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(10)
+
+
+def empty_task_queues() -> list[str]:
+    import redis
+    from django.conf import settings
+
+    queues = [settings.CELERY_TASK_DEFAULT_QUEUE, settings.CELERY_SYNC_QUEUE]
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(*queues)
+    return queues
+
+
+def running_worker(queues: list[str]):
+    from celery.contrib.testing.worker import start_worker
+
+    from webmail.celery import app
+
+    return start_worker(
+        app, pool="solo", perform_ping_check=False, shutdown_timeout=10, queues=queues
+    )
+
+
+@pytest.fixture
+def action_worker():
+    """A real Celery worker on this test run's queues (actions and syncs), which
+    start empty. Tests using it need django_db(transaction=True)."""
+    with running_worker(empty_task_queues()) as worker:
+        yield worker
+
+
+@pytest.fixture
+def action_worker_paused():
+    """``action_worker``, started when the test says (``.start()``): tasks queued
+    before then wait in the broker, as behind a busy worker."""
+    from contextlib import ExitStack
+
+    queues = empty_task_queues()
+    with ExitStack() as stack:
+
+        class Paused:
+            def start(self):
+                stack.enter_context(running_worker(queues))
+
+        yield Paused()
+
+
+def wait_until(condition, seconds: float = 20) -> None:
+    """For what a worker does in the background; fails after ``seconds``."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {seconds} s")
+        time.sleep(0.05)

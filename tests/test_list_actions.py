@@ -2,37 +2,17 @@
 here at once and on the real Dovecot through a real Celery worker."""
 
 import re
-import time
 
 import pytest
-import redis
-from celery.contrib.testing.worker import start_worker
-from django.conf import settings
 from django.urls import reverse
 
+from tests.conftest import wait_until
 from tests.messages import make_message
-from webmail.celery import app
 from webmail.engine import account_sync
 from webmail.models import Folder, Message
 from webmail.services.list_actions import NotABin, empty_folder
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def action_worker():
-    """A worker on this test run's default queue, where the server-side actions go."""
-    redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(settings.CELERY_TASK_DEFAULT_QUEUE)
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as worker:
-        yield worker
-
-
-def wait_until(condition, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {seconds} s")
-        time.sleep(0.05)
 
 
 def folder(account, name: str) -> Folder:

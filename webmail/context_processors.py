@@ -11,3 +11,9 @@ def notices(request):
     codes = take_notices(request.user.pk)
     texts = [_("The server refused a change: %(reason)s") % {"reason": describe(c)} for c in codes]
     return {"server_notices": texts}
+
+
+def undo_offer(request):
+    """The token of the person's last move, for the "Undo" beside its notice."""
+    session = getattr(request, "session", None)
+    return {"undo_token": session.get("undo_token", "") if session is not None else ""}

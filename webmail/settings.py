@@ -89,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "webmail.context_processors.notices",
+                "webmail.context_processors.undo_offer",
             ],
         },
     },

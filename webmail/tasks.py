@@ -12,6 +12,7 @@ from webmail.engine import account_sync, actions, folder_admin
 from webmail.mail.errors import ConnectError, MailError, ProtocolError, TemporaryError
 from webmail.mailbox_state import Busy, notify
 from webmail.models import AccountStatus, Folder, MailAccount
+from webmail.services import undo
 from webmail.sitesettings import site_settings
 
 HEARTBEAT_CACHE_KEY = "beat:last-heartbeat"
@@ -137,13 +138,48 @@ def apply_flags(folder_id: int, uids: list[int], uidvalidity: int, add: list, re
 
 
 @shared_task(**ACTION_RETRIES)
-def move_messages(folder_id: int, uids: list[int], uidvalidity: int, destination_id: int):
+def move_messages(
+    folder_id: int,
+    uids: list[int],
+    uidvalidity: int,
+    destination_id: int,
+    undo_token: str | None = None,
+):
+    if undo_token and not undo.claim(undo_token, folder_id, undo.APPLY):
+        sync_folder.delay(folder_id)  # undone before it ran: show the rows again
+        return
     destination = Folder.objects.get(pk=destination_id)
-    on_server(
-        folder_id,
-        lambda folder: actions.move_messages(folder, uids, uidvalidity, destination),
-        destination_id,
-    )
+    moved: dict[int, int] = {}
+
+    def change(folder):
+        moved.update(actions.move_messages(folder, uids, uidvalidity, destination))
+
+    on_server(folder_id, change, destination_id)  # raises only to be retried
+    if undo_token:  # an empty list (refused, no COPYUID) tells an undo to give up
+        new_uids = [moved[uid] for uid in uids if uid in moved]
+        undo.remember_new_uids(undo_token, folder_id, destination.uidvalidity, new_uids)
+
+
+class NotMovedYet(Exception):
+    """The move being undone is still running."""
+
+
+@shared_task(**{**ACTION_RETRIES, "autoretry_for": (ConnectError, TemporaryError, NotMovedYet),
+                "retry_backoff": 1, "retry_backoff_max": 5, "max_retries": 30})  # fmt: skip
+def move_back(undo_token: str, source_id: int, destination_id: int):
+    """Undo of a move the server already made: by the UIDs it gave the messages."""
+    moved = undo.new_uids(undo_token, source_id)
+    if moved is None:
+        raise NotMovedYet(undo_token)
+    source = Folder.objects.get(pk=source_id)
+    if moved["uids"] and moved["uidvalidity"] is not None:
+        on_server(
+            destination_id,
+            lambda destination: actions.move_messages(
+                destination, moved["uids"], moved["uidvalidity"], source
+            ),
+            source_id,
+        )
 
 
 @shared_task(**ACTION_RETRIES)

@@ -13,6 +13,7 @@ from webmail.views import (
     message,
     message_print,
     new_mail,
+    undo,
 )
 
 webmail_patterns = [
@@ -21,6 +22,7 @@ webmail_patterns = [
     path("folder/<int:pk>/", folders.folder_view, name="folder"),
     path("all/<slug:kind>/", folders.unified_view, name="unified"),
     path("messages/act/", folders.act, name="act"),
+    path("messages/undo/", undo.undo_move, name="undo"),
     path("messages/mark-all-read/", list_actions.mark_list_read, name="mark_all_read"),
     path("folder/<int:pk>/empty/", list_actions.empty_bin, name="empty_folder"),
     path("search/", folders.search, name="search"),

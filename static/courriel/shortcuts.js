@@ -75,6 +75,7 @@
     "#": () => submitAction("delete"),
     s: () => submitAction("flag"),
     x: toggleCurrent,
+    z: () => document.querySelector('button[data-shortcut="undo"]')?.click(),
     I: () => submitAction("read"),
     U: () => submitAction("unread"),
     r: () => follow("reply"),

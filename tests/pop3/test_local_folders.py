@@ -93,3 +93,15 @@ def test_emptying_the_local_trash_deletes_here_then_on_the_server_if_asked(
     engine.fetch_account(pop3_account)
     assert waiting_on_server(pop3_account) == 0
     assert not Message.objects.filter(account=pop3_account).exists()  # not downloaded again
+
+
+def test_a_move_between_local_folders_is_undone_at_once(alice_client, fetched):
+    message = Message.objects.filter(account=fetched, folder__special_use=SpecialUse.INBOX)[0]
+    data = {"action": "archive", "ids": [message.pk], "next": "/"}
+    page = alice_client.post(reverse("webmail:act"), data, follow=True).content.decode()
+    assert Message.objects.get(pk=message.pk).folder.special_use == SpecialUse.ARCHIVE
+    token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+
+    alice_client.post(reverse("webmail:undo"), {"token": token, "next": "/"})
+
+    assert Message.objects.get(pk=message.pk).folder.special_use == SpecialUse.INBOX

@@ -23,12 +23,15 @@ def store_flags(folder: Folder, uids: list[int], uidvalidity: int, *, add=(), re
         session.store_flags(uids, add=add, remove=remove)
 
 
-def move_messages(folder: Folder, uids: list[int], uidvalidity: int, destination: Folder) -> None:
+def move_messages(
+    folder: Folder, uids: list[int], uidvalidity: int, destination: Folder
+) -> dict[int, int]:
+    """Returns {UID here: UID there} as the server reports it (COPYUID)."""
     with open_imap(folder.account.incoming_settings()) as session:
         selected = session.select(folder.name, readonly=False)
         if selected.uidvalidity != uidvalidity:
             raise StaleEpoch(folder.pk)
-        session.move(uids, destination.name)
+        return session.move(uids, destination.name)
 
 
 def delete_messages(folder: Folder, uids: list[int], uidvalidity: int) -> None:

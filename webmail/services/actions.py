@@ -8,6 +8,7 @@ from webmail import tasks
 from webmail.mailbox_state import bump_changes, forget_folder_counts
 from webmail.models import Folder, Message, SpecialUse
 from webmail.pop3.local import allocate_uids
+from webmail.services import undo
 from webmail.services.reading import set_flags
 
 FLAG_ACTIONS = {
@@ -35,8 +36,11 @@ def owned_messages(user, ids) -> list[Message]:
     )
 
 
-def act_on_messages(user, ids, action: str, destination_id: int | None = None) -> int:
-    """Apply ``action`` to the person's messages among ``ids``; returns how many."""
+def act_on_messages(
+    user, ids, action: str, destination_id: int | None = None, undo_token: str | None = None
+) -> int:
+    """Apply ``action`` to the person's messages among ``ids``; returns how many.
+    With ``undo_token``, the moves it makes can be undone by it (services.undo)."""
     messages = owned_messages(user, ids)
     if not messages:
         return 0
@@ -51,7 +55,7 @@ def act_on_messages(user, ids, action: str, destination_id: int | None = None) -
         if destination is None:
             remove(folder, group)
         elif destination != folder:
-            move(folder, group, destination)
+            move(folder, group, destination, undo_token)
     bump_changes(user.pk)
     return len(messages)
 
@@ -76,9 +80,14 @@ def expect_divergence(folder: Folder) -> None:
 
 
 @transaction.atomic
-def move(folder: Folder, messages: list[Message], destination: Folder) -> None:
+def move(
+    folder: Folder, messages: list[Message], destination: Folder, undo_token: str | None = None
+) -> None:
     forget_folder_counts(folder.pk)
     forget_folder_counts(destination.pk)
+    if undo_token:
+        pks = [message.pk for message in messages]
+        undo.remember_move(undo_token, folder.account.user_id, folder, destination, pks)
     if folder.account.protocol == "pop3":
         return move_locally(messages, destination)
     # The new UIDs are the server's to give: the rows leave now, and the sync
@@ -86,7 +95,9 @@ def move(folder: Folder, messages: list[Message], destination: Folder) -> None:
     uids = [message.uid for message in messages]
     expect_divergence(folder)
     Message.objects.filter(pk__in=[m.pk for m in messages]).delete()
-    tasks.move_messages.delay_on_commit(folder.pk, uids, folder.uidvalidity, destination.pk)
+    tasks.move_messages.delay_on_commit(
+        folder.pk, uids, folder.uidvalidity, destination.pk, undo_token
+    )
 
 
 def move_locally(messages: list[Message], destination: Folder) -> None:

@@ -13,10 +13,12 @@ from django.utils import formats
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.timezone import localdate, localtime
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from webmail.models import Folder, MailAccount, Message, SpecialUse, preferences_for
 from webmail.models.preferences import ListMode
+from webmail.services import undo
 from webmail.services.actions import ACTIONS, NoSuchFolder, act_on_messages
 from webmail.services.conversations import (
     BINS,
@@ -203,11 +205,35 @@ def act(request):
             context = {"ids": ids, "count": in_trash, "next": safe_next(request)}
             return render(request, "webmail/confirm_delete_forever.html", context)
     destination = request.POST.get("destination")
+    token = undo.new_token()
     try:
-        act_on_messages(request.user, ids, action, int(destination) if destination else None)
+        count = act_on_messages(
+            request.user, ids, action, int(destination) if destination else None, token
+        )
     except (NoSuchFolder, Folder.DoesNotExist):
         flash.error(request, _("This account has no folder for that."))
+    else:
+        if undo.can_undo(token):
+            request.session["undo_token"] = token
+            flash.success(request, moved_notice(action, count), extra_tags="undo")
     return redirect(safe_next(request))
+
+
+def moved_notice(action: str, count: int) -> str:
+    texts = {
+        "archive": ngettext("%(count)d message archived.", "%(count)d messages archived.", count),
+        "delete": ngettext(
+            "%(count)d message moved to the Trash.", "%(count)d messages moved to the Trash.", count
+        ),
+        "spam": ngettext(
+            "%(count)d message marked as spam.", "%(count)d messages marked as spam.", count
+        ),
+        "not_spam": ngettext(
+            "%(count)d message moved to the Inbox.", "%(count)d messages moved to the Inbox.", count
+        ),
+    }
+    moved = ngettext("%(count)d message moved.", "%(count)d messages moved.", count)
+    return texts.get(action, moved) % {"count": count}
 
 
 def scope_messages(user, scope: str):
