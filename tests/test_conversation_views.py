@@ -25,8 +25,11 @@ def mailbox(user) -> dict[str, Folder]:
     }
 
 
-def add(folder: Folder, number: int, *, parent: int | None = None, seen=True, hours=0, **fields):
-    raw = f"Subject: Message {number}\r\nMessage-ID: <m{number}@x>\r\n\r\nBody {number}.\r\n"
+def add(
+    folder: Folder, number: int, *, parent: int | None = None, seen=True, hours=0, body="", **fields
+):
+    text = body or f"Body {number}.\r\n"
+    raw = f"Subject: Message {number}\r\nMessage-ID: <m{number}@x>\r\n\r\n{text}"
     message = Message.objects.create(
         account=folder.account, folder=folder, uid=Message.objects.count() + 1,
         message_id=f"<m{number}@x>", in_reply_to=f"<m{parent}@x>" if parent else "",

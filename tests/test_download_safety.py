@@ -128,7 +128,7 @@ def test_markup_parts_are_downloads_even_when_a_preview_is_asked(alice_client, a
 
 def test_an_inline_image_is_served_as_that_image_under_a_sandbox(client, alice):
     message = stored(alice, with_related_image("image/png", PNG))
-    # No session: the sandboxed body iframe sends none.
+    # No session: the URL's token is the permission.
     response = client.get(inline_part_url(message.pk, "logo@example"))
     assert response.content == PNG
     assert response.headers["Content-Type"] == "image/png"

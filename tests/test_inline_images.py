@@ -90,7 +90,7 @@ def test_the_body_parses_once_and_its_images_then_not_at_all(alice_client, alice
     message = stored(alice, with_images(5))
     urls = body_image_urls(alice_client, message)
     assert len(parses) == 1
-    iframe = Client()  # the sandboxed body iframe sends no session
+    iframe = Client()  # no session: the URLs' tokens are the permission
     served = [iframe.get(url) for url in urls]
     assert [response.content for response in served] == [image_bytes(n) for n in range(5)]
     assert {response.headers["Content-Type"] for response in served} == {"image/png"}

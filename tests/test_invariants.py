@@ -19,8 +19,8 @@ POST_ONLY_URL_NAMES = {
     "webmail:list_mode",
     "webmail:sign_out_other_sessions",
 }
-# Reached from the sandboxed body iframe, which sends no session: a signed token
-# in the URL is the permission (tests/test_reading_views.py).
+# Reached from the body iframe, with or without a session: a signed token in the
+# URL is the permission (tests/test_reading_views.py).
 TOKEN_URL_NAMES = {"webmail:image_proxy"}
 # Streams (Server-Sent Events) never end for the test client; tests/test_live_updates.py.
 STREAM_URL_NAMES = {"webmail:events"}

@@ -2,6 +2,7 @@
 until the person asks for images, and then only through Courriel's proxy."""
 
 import base64
+import re
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -109,3 +110,63 @@ def test_shown_images_come_through_the_proxy_without_cookies_or_referrer(
     headers = {name.lower() for name in tracker.requests[0].headers}
     assert "cookie" not in headers and "referer" not in headers
     assert all(url.startswith(site) for url in seen["requests"]), seen["requests"]
+
+
+# What a sanitizer bug would let through: the frame is same-origin with the page
+# (so that the page can measure it), and still runs none of it, nor refreshes.
+def bypassing_the_sanitizer(remote: str):
+    """The real body response, headers and all, with scripts added to it."""
+    injected = f"""
+    <script>parent.document.body.dataset.pwned = "script";</script>
+    <script>document.body.dataset.pwned = "script";</script>
+    <img src="data:," onerror="parent.document.body.dataset.pwned = 'onerror'; this.alt = 'ran'">
+    <meta http-equiv="refresh" content="0;url={remote}/refreshed">
+    <p id="injected">Injected.</p>
+    """
+
+    def handle(route) -> None:
+        response = route.fetch()
+        route.fulfill(
+            response=response, body=response.text().replace("</body>", injected + "</body>")
+        )
+
+    return handle
+
+
+def test_the_same_origin_body_runs_no_script_even_past_the_sanitizer(
+    signed_in_page: Page, site, hostile_message, tracker, viewport_name
+):
+    page = signed_in_page
+    seen = watch(page, site)
+    page.route(re.compile(r"/message/\d+/body/"), bypassing_the_sanitizer(tracker.url("")))
+    with page.expect_response(re.compile(r"/message/\d+/body/")) as body:
+        page.goto(f"{site}/message/{hostile_message.pk}/")
+    sandbox = [
+        directive.split()[1:]
+        for directive in body.value.headers["content-security-policy"].split(";")
+        if directive.split()[:1] == ["sandbox"]
+    ]
+    assert sandbox == [["allow-same-origin", "allow-popups", "allow-popups-to-escape-sandbox"]]
+    frame = page.locator("iframe.message__body")
+    tokens = frame.evaluate("frame => Array.from(frame.sandbox)")
+    assert "allow-same-origin" in tokens and "allow-scripts" not in tokens
+
+    frame_body = page.frame_locator("iframe.message__body")
+    expect(frame_body.locator("#injected")).to_be_visible()
+    # Loaded, so the failed image's error event has been and gone.
+    page.wait_for_function(
+        "frame => frame.contentDocument.readyState === 'complete'", arg=frame.element_handle()
+    )
+    assert page.evaluate("document.body.dataset.pwned") is None
+    assert frame.evaluate("frame => frame.contentDocument.body.dataset.pwned") is None
+    expect(frame_body.locator("img[src='data:,']")).not_to_have_attribute("alt", "ran")
+    assert any("allow-scripts" in text for text in seen["console"])  # blocked, not absent
+    assert seen["dialogs"] == []
+    assert any("refresh" in text for text in seen["console"])  # the sandbox refused it too
+
+    # Opened on its own in a tab, the body document is sandboxed by its own header.
+    page.goto(f"{site}/message/{hostile_message.pk}/body/")
+    expect(page.locator("#injected")).to_be_visible()
+    assert page.evaluate("document.body.dataset.pwned") is None
+    assert page.url == f"{site}/message/{hostile_message.pk}/body/"
+    assert tracker.requests == []

@@ -14,9 +14,9 @@ from webmail.models.preferences import Preferences, RemoteContent
 from webmail.services.inline_images import remember_inline_images
 from webmail.sitesettings import site_settings
 
-# The body iframe is sandboxed into an opaque origin, so the browser sends no
-# session cookie with the images it asks for: those URLs carry their own signed,
-# expiring permission instead, issued only while rendering for the owner.
+# The body's image URLs carry their own signed, expiring permission, issued only
+# while rendering for the owner: the proxy fetches only what a mail showed, and
+# neither it nor the inline image view depends on the session.
 PROXY_SALT = "webmail.image-proxy"
 PART_SALT = "webmail.inline-part"
 TOKEN_SECONDS = 24 * 3600

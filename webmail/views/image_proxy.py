@@ -24,7 +24,7 @@ def image_proxy(request):
     if not site_settings().image_proxy_enabled:
         # Switched off by the administrator: even links signed before stop working.
         raise Http404
-    # No session here (the iframe is sandboxed): the signed token is the permission.
+    # No session needed: the signed token is the permission (rendering.py).
     try:
         url = unsign_proxy_url(request.GET.get("u", ""))
     except signing.BadSignature:

@@ -39,6 +39,8 @@ from webmail.sitesettings import site_settings
 PREVIEWABLE = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"}
 # The body document: no script at all, styles from the (sanitized) mail, images
 # only from us (parts, proxy); sandboxed even when opened outside its iframe.
+# Same-origin (as its iframe's sandbox attribute) only so that the message page
+# can measure its height; never with allow-scripts, which would lift the sandbox.
 BODY_CSP = {
     "default-src": [CSP.NONE],
     "img-src": [CSP.SELF, "data:"],
@@ -46,7 +48,7 @@ BODY_CSP = {
     "base-uri": [CSP.NONE],
     "form-action": [CSP.NONE],
     "frame-ancestors": [CSP.SELF],
-    "sandbox": ["allow-popups", "allow-popups-to-escape-sandbox"],
+    "sandbox": ["allow-same-origin", "allow-popups", "allow-popups-to-escape-sandbox"],
 }
 FILE_CSP = {"default-src": [CSP.NONE], "sandbox": [""]}
 # Chromium refuses to show a PDF in a sandboxed document: its preview drops the
