@@ -17,7 +17,9 @@ POST_ONLY_URL_NAMES = {
     "webmail:account_add_cancel",
     "webmail:act",
     "webmail:list_mode",
+    "webmail:mark_all_read",
     "webmail:sign_out_other_sessions",
+    "webmail:undo",
 }
 # Reached from the body iframe, with or without a session: a signed token in the
 # URL is the permission (tests/test_reading_views.py).
