@@ -11,6 +11,7 @@ from webmail.views import (
     image_proxy,
     list_actions,
     message,
+    unsubscribe,
 )
 
 webmail_patterns = [
@@ -38,6 +39,7 @@ webmail_patterns = [
     path("message/<int:pk>/source/", message.message_source, name="message_source"),
     path("message/<int:pk>/trust-sender/", message.trust_sender, name="trust_sender"),
     path("message/<int:pk>/flag/", message.toggle_flag, name="toggle_flag"),
+    path("message/<int:pk>/unsubscribe/", unsubscribe.unsubscribe, name="unsubscribe"),
     path("image-proxy/", image_proxy.image_proxy, name="image_proxy"),
     path("mail-accounts/", accounts.account_list, name="account_list"),
     path("mail-accounts/add/", accounts.account_add, name="account_add"),
