@@ -27,10 +27,11 @@ _WHITESPACE = re.compile(r"\s+")
 # Printable ASCII without the backslash, which browsers read as "/" in a web URL
 # (https://evil.example\@good.example goes to evil.example) but urlsplit does not.
 _URI_CHARACTERS = re.compile(r"[!-\[\]-~]+")
-# A plain addr-spec: a quoted local part or an address literal is not worth the risk.
-_ADDRESS = re.compile(
-    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+"
-)
+# A plain addr-spec (dot-atom @ host name): a quoted local part or an address literal
+# is not worth the risk.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_ADDRESS = re.compile(rf"(?=.{{1,64}}@){_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+")
 _HOST = re.compile(r"[a-z0-9.-]+|[0-9a-f:.]+")  # urlsplit's hostname: lower case, no brackets
 # Control characters, those that reorder text (bidi overrides and isolates), and
 # lone surrogates (undecodable bytes), which no page or message can carry.

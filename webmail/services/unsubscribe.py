@@ -5,6 +5,7 @@ What is done is always read from the stored message, never from the browser.
 """
 
 from dataclasses import dataclass
+from email.errors import MessageError
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -111,7 +112,7 @@ def unsubscribe_by_mail(message: Message, offer: Offer) -> OutboxMessage:
             text=request.body,
         )
         return queue_message(account, raw, recipients=[request.address])
-    except ValueError as error:
+    except (ValueError, MessageError) as error:
         raise UnsubscribeFailed(
             _("The list's address %(address)s cannot be written to.") % {"address": request.address}
         ) from error
