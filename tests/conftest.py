@@ -104,6 +104,23 @@ def certs(tmp_path_factory):
     return generate_certificates(tmp_path_factory.mktemp("certs"))
 
 
+@pytest.fixture
+def tls_server(certs):
+    """An HTTPS server on loopback with the test CA's certificate for "localhost"."""
+    from tests.harness.http_server import HTTPServer
+
+    with HTTPServer(tls=(certs.server_cert, certs.server_key)) as running:
+        yield running
+
+
+@pytest.fixture
+def list_server(tls_server, settings, mail_ca):
+    """The list's HTTPS server, on loopback: the administrator lets Courriel reach it."""
+    settings.UNSUBSCRIBE_ALLOW_PRIVATE = True
+    tls_server.serve("/leave", b"", status=200)
+    return tls_server
+
+
 @pytest.fixture(scope="session")
 def dovecot(certs):
     """A private Dovecot: IMAP (STARTTLS, TLS) and POP3 (STLS, TLS) on loopback."""

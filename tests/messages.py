@@ -13,3 +13,14 @@ def make_message(number: int, subject: str | None = None, **headers) -> bytes:
         message[name.replace("_", "-")] = value
     message.set_content(f"Body of message {number}.\n")
     return bytes(message)
+
+
+def newsletter(unsubscribe: str, *, one_click: bool = True) -> bytes:
+    """A list's message with this List-Unsubscribe (and the one-click header)."""
+    post = "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" if one_click else ""
+    return (
+        "From: Weekly News <news@lists.example.org>\r\nSubject: Issue 42\r\n"
+        "List-Id: Weekly News <weekly.lists.example.org>\r\n"
+        f"List-Unsubscribe: {unsubscribe}\r\n{post}"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nThis week…\r\n"
+    ).encode()

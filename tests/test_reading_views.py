@@ -22,13 +22,14 @@ HOSTILE = (
 )
 
 
-def stored(user, raw: bytes, **fields) -> Message:
-    account, _ = MailAccount.objects.get_or_create(
+def stored(user, raw: bytes, account: MailAccount | None = None, **fields) -> Message:
+    """A message of ``user``'s (in ``account``'s INBOX, else their own account's)."""
+    account = account or MailAccount.objects.get_or_create(
         user=user, email=f"{user.email}",
         defaults={"incoming_host": "imap.example.org", "incoming_port": 993,
                   "incoming_security": "tls", "incoming_username": "x",
                   "smtp_host": "smtp.example.org", "smtp_port": 465, "smtp_security": "tls"},
-    )  # fmt: skip
+    )[0]  # fmt: skip
     folder, _ = Folder.objects.get_or_create(account=account, name="INBOX", special_use="inbox")
     return Message.objects.create(
         account=account, folder=folder, uid=Message.objects.count() + 1,

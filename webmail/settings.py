@@ -265,6 +265,8 @@ ALLOW_INSECURE_MAIL_CONNECTIONS = env_bool("ALLOW_INSECURE_MAIL_CONNECTIONS", Fa
 AUTOCONFIG_ALLOW_PRIVATE = env_bool("AUTOCONFIG_ALLOW_PRIVATE", False)
 # The image proxy never fetches from internal addresses unless this says so (tests).
 IMAGE_PROXY_ALLOW_PRIVATE = env_bool("IMAGE_PROXY_ALLOW_PRIVATE", False)
+# Nor does one-click unsubscription POST to them (a list on the organisation's network).
+UNSUBSCRIBE_ALLOW_PRIVATE = env_bool("UNSUBSCRIBE_ALLOW_PRIVATE", False)
 AUTOCONFIG_NAMESERVERS = env_list("AUTOCONFIG_NAMESERVERS")  # host:port; default: the system's
 MAIL_HOSTS_ALLOWED = env_list("MAIL_HOSTS_ALLOWED")
 MAIL_HOSTS_BLOCKED = env_list("MAIL_HOSTS_BLOCKED")

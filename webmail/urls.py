@@ -14,6 +14,7 @@ from webmail.views import (
     message_print,
     new_mail,
     undo,
+    unsubscribe,
 )
 
 webmail_patterns = [
@@ -44,6 +45,7 @@ webmail_patterns = [
     path("message/<int:pk>/print/", message_print.message_print, name="message_print"),
     path("message/<int:pk>/trust-sender/", message.trust_sender, name="trust_sender"),
     path("message/<int:pk>/flag/", message.toggle_flag, name="toggle_flag"),
+    path("message/<int:pk>/unsubscribe/", unsubscribe.unsubscribe, name="unsubscribe"),
     path("image-proxy/", image_proxy.image_proxy, name="image_proxy"),
     path("mail-accounts/", accounts.account_list, name="account_list"),
     path("mail-accounts/add/", accounts.account_add, name="account_add"),

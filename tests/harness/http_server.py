@@ -5,8 +5,9 @@
         server.redirect("/old", "/mail/config-v1.1.xml")
         fetch_url(server.url("/old"), allow_private=True)
 
-Routes are matched on the path alone; every request is recorded (path, query,
-headers). ``drip`` routes send their bytes slowly, to test time caps.
+Routes are matched on the path alone, whatever the method (GET or POST); every
+request is recorded (path, query, headers, method, body). ``drip`` routes send
+their bytes slowly, to test time caps.
 """
 
 import ssl
@@ -39,6 +40,8 @@ class RecordedRequest:
     path: str
     query: str
     headers: dict[str, str]
+    method: str = "GET"
+    body: bytes = b""
 
 
 DRIP_INTERVAL = 0.02
@@ -93,8 +96,18 @@ def _handler_class(server: HTTPServer) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:
+            self.record_and_answer(b"")
+
+        def do_POST(self) -> None:
+            length = self.headers.get("Content-Length", "0")
+            self.record_and_answer(self.rfile.read(int(length) if length.isdigit() else 0))
+
+        def record_and_answer(self, body: bytes) -> None:
             parts = urlsplit(self.path)
-            server.requests.append(RecordedRequest(parts.path, parts.query, dict(self.headers)))
+            recorded = RecordedRequest(
+                parts.path, parts.query, dict(self.headers), self.command, body
+            )
+            server.requests.append(recorded)
             route = server.routes.get(parts.path, Route(404, b"not found"))
             # The client may hang up first, which is what some tests want.
             with suppress(BrokenPipeError, ConnectionResetError, ssl.SSLError):

@@ -15,6 +15,7 @@ from webmail.mail.netguard import (
     host_is_allowed,
     is_internal_name,
     is_public_address,
+    post_form,
     resolve_public,
 )
 
@@ -261,12 +262,6 @@ def test_connection_failures_are_connect_errors():
 # --- https: the name is verified while the vetted address is dialled ------------
 
 
-@pytest.fixture
-def tls_server(certs):
-    with HTTPServer(tls=(certs.server_cert, certs.server_key)) as running:
-        yield running
-
-
 def to_loopback(host, port):
     return ["127.0.0.1"]
 
@@ -301,6 +296,58 @@ def test_an_https_page_cannot_redirect_to_plain_http(tls_server, server, certs):
         fetch_url(url, resolve=to_loopback, ssl_context=certs.client_context())
     assert refused.value.code == "insecure_redirect"
     assert server.requests == []
+
+
+# --- post_form: one POST, no redirect followed (one-click unsubscription) --------
+
+FORM = b"List-Unsubscribe=One-Click"
+
+
+def test_a_form_is_posted_once_with_its_content_type(server):
+    server.serve("/unsubscribe", b"", status=202)
+    status = post_form(server.url("/unsubscribe?list=7"), FORM, allow_private=True)
+    [request] = server.requests
+    assert status == 202
+    assert (request.method, request.path, request.query) == ("POST", "/unsubscribe", "list=7")
+    assert request.body == FORM
+    assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert "Cookie" not in request.headers
+
+
+def test_a_redirect_answering_a_post_is_returned_not_followed(server):
+    server.redirect("/unsubscribe", server.url("/elsewhere"), status=307)
+    server.serve("/elsewhere", b"")
+    assert post_form(server.url("/unsubscribe"), FORM, allow_private=True) == 307
+    assert [request.path for request in server.requests] == ["/unsubscribe"]
+
+
+def test_an_error_status_is_returned_as_it_is(server):
+    server.serve("/unsubscribe", b"oops", status=500)
+    assert post_form(server.url("/unsubscribe"), FORM, allow_private=True) == 500
+
+
+def test_a_post_to_a_loopback_address_is_refused_before_connecting(server):
+    with pytest.raises(BlockedAddressError):
+        post_form(server.url("/unsubscribe"), FORM)
+    with pytest.raises(BlockedAddressError):
+        post_form(server.url("/unsubscribe", host="localhost"), FORM)
+    assert server.requests == []
+
+
+def test_a_post_whose_answer_drips_is_abandoned_at_the_timeout(server):
+    server.serve("/unsubscribe", b"", drip="headers")
+    with pytest.raises(ConnectError) as failed:
+        post_form(server.url("/unsubscribe"), FORM, allow_private=True, timeout=0.3)
+    assert failed.value.code == "timeout"
+
+
+def test_a_post_over_https_verifies_the_url_name(tls_server, certs):
+    tls_server.serve("/unsubscribe", b"")
+    url = tls_server.url("/unsubscribe", host="localhost")
+    assert post_form(url, FORM, resolve=to_loopback, ssl_context=certs.client_context()) == 200
+    assert tls_server.requests[0].body == FORM
+    with pytest.raises(TLSError):
+        post_form(url, FORM, resolve=to_loopback)  # the test CA is not trusted by default
 
 
 # --- The administrator's allow and block lists -----------------------------------

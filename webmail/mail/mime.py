@@ -60,6 +60,10 @@ class ParsedMessage:
     reply_to: str = ""
     date: datetime | None = None
     message_id: str = ""
+    # Mailing lists (RFC 2919, 2369, 8058): as sent, for webmail.mail.unsubscribe.
+    list_id: str = ""
+    list_unsubscribe: str = ""
+    list_unsubscribe_post: str = ""
     html: str | None = None
     text: str | None = None
     attachments: list[Part] = field(default_factory=list)
@@ -235,16 +239,36 @@ def parse_for_display(raw: bytes) -> ParsedMessage:
     return read_for_display(raw)[0]
 
 
+def parse_headers(raw: bytes) -> ParsedMessage:
+    """Only the headers of parse_for_display, within the same caps, for what
+    needs no body (an action taken on the message)."""
+    result = ParsedMessage(problem=size_problem(raw))
+    if not result.problem:
+        head_end = _head_end(raw)
+        head = raw if head_end < 0 else raw[:head_end]
+        fill_headers(result, BytesHeaderParser(policy=email.policy.compat32).parsebytes(head))
+    return result
+
+
+def size_problem(raw: bytes) -> str:
+    """The problem past the caps ("too_large", "headers_too_large"), else ""."""
+    if len(raw) > MAX_DISPLAY_BYTES:
+        return "too_large"
+    head_end = _head_end(raw)
+    if head_end > MAX_HEADER_BYTES or (head_end < 0 and len(raw) > MAX_HEADER_BYTES):
+        return "headers_too_large"
+    return ""
+
+
+def _head_end(raw: bytes) -> int:
+    return raw.find(b"\r\n\r\n") if b"\r\n\r\n" in raw else raw.find(b"\n\n")
+
+
 def read_for_display(raw: bytes) -> tuple[ParsedMessage, Message | None]:
     """parse_for_display, and the MIME tree it read (None past the caps), so
     that payloads_in can then take parts' bytes without parsing again."""
-    result = ParsedMessage()
-    if len(raw) > MAX_DISPLAY_BYTES:
-        result.problem = "too_large"
-        return result, None
-    head_end = raw.find(b"\r\n\r\n") if b"\r\n\r\n" in raw else raw.find(b"\n\n")
-    if head_end > MAX_HEADER_BYTES or (head_end < 0 and len(raw) > MAX_HEADER_BYTES):
-        result.problem = "headers_too_large"
+    result = ParsedMessage(problem=size_problem(raw))
+    if result.problem:
         return result, None
     message, cut_short = parse_raw(raw)
     if message is None:  # its headers can still be shown
@@ -266,6 +290,10 @@ def fill_headers(result: ParsedMessage, message: Message) -> None:
     result.reply_to = header(message, "Reply-To")
     result.date = parse_date(str(message.get("Date", "") or ""))
     result.message_id = str(message.get("Message-ID", "") or "").strip()
+    result.list_id = header(message, "List-Id")
+    # URIs are ASCII (RFC 2369): never decoded, so an encoded word stays the junk it is.
+    result.list_unsubscribe = raw_header(message, "List-Unsubscribe")
+    result.list_unsubscribe_post = raw_header(message, "List-Unsubscribe-Post")
 
 
 def fill_parts(result: ParsedMessage, message: Message) -> None:

@@ -8,6 +8,8 @@ database on the private network, and read the answers back as error messages.
 - resolve_public: a host's addresses, refused if any of them is not public.
 - fetch_url: an HTTP(S) GET that connects only to vetted addresses, re-vets every
   redirect, and caps time and size.
+- post_form: one HTTP(S) form POST to a vetted address, capped in time, that
+  follows no redirect (one-click unsubscription, RFC 8058).
 - host_is_allowed: the administrator's allow and block lists of mail hosts.
 """
 
@@ -266,7 +268,7 @@ def fetch_url(
     context = ssl_context or ssl.create_default_context()
     target = _Target.parse(url)
     for _hop in range(MAX_REDIRECTS + 1):
-        status, headers, body = _get(target, resolve, context, deadline, max_bytes)
+        status, headers, body = _exchange(target, resolve, context, deadline, max_bytes)
         location = headers.get("location") if status in _REDIRECT_STATUSES else None
         if location is None:
             return _result(target, status, headers, body)
@@ -288,17 +290,52 @@ def _redirect_target(current: _Target, location: str) -> _Target:
     return following
 
 
-def _get(
-    target: _Target, resolve: Resolve, context: ssl.SSLContext, deadline: float, max_bytes: int
+def post_form(
+    url: str,
+    form: bytes,
+    *,
+    allow_private: bool = False,
+    timeout: float = 10.0,
+    ssl_context: ssl.SSLContext | None = None,
+    resolve: Resolve | None = None,
+) -> int:
+    """POST ``form`` (already application/x-www-form-urlencoded) to ``url`` once
+    and return the answer's status, whatever it is. A redirect is returned, never
+    followed: RFC 8058 section 3.2 forbids them for one-click unsubscription, and
+    a POST replayed elsewhere is not ours to send. The answer's body is not read.
+    ``timeout`` bounds the whole exchange; the other arguments are fetch_url's.
+
+    Raises BlockedAddressError, FetchError("bad_url"), ConnectError, TLSError or
+    ProtocolError.
+    """
+    deadline = time.monotonic() + timeout
+    resolve = resolve or functools.partial(resolve_public, allow_private=allow_private)
+    context = ssl_context or ssl.create_default_context()
+    status, _headers, _body = _exchange(_Target.parse(url), resolve, context, deadline, 0, form)
+    return status
+
+
+def _exchange(
+    target: _Target,
+    resolve: Resolve,
+    context: ssl.SSLContext,
+    deadline: float,
+    max_bytes: int,
+    form: bytes | None = None,
 ) -> tuple[int, dict[str, str], bytes]:
+    """A GET, or a POST of ``form`` (whose answer's body is not read)."""
     addresses = resolve(target.host, target.port)
     connection = _connection(target, addresses, _remaining(deadline), context)
     try:
         with _hard_deadline(connection, deadline):
-            connection.request("GET", target.path, headers=_request_headers())
+            if form is None:
+                connection.request("GET", target.path, headers=_request_headers())
+            else:
+                connection.request("POST", target.path, body=form, headers=_form_headers())
             response = connection.getresponse()
             headers = {name.lower(): value for name, value in response.getheaders()}
-            body = b"" if response.status in _REDIRECT_STATUSES else _read(response, max_bytes)
+            skip_body = form is not None or response.status in _REDIRECT_STATUSES
+            body = b"" if skip_body else _read(response, max_bytes)
     except (OSError, http.client.HTTPException) as error:
         raise _classify(error, deadline) from error
     if time.monotonic() >= deadline:
@@ -320,6 +357,16 @@ def _request_headers() -> dict[str, str]:
     return {
         "User-Agent": USER_AGENT,
         "Accept": "application/xml, text/xml;q=0.9, */*;q=0.1",
+        "Connection": "close",
+    }
+
+
+def _form_headers() -> dict[str, str]:
+    # http.client adds Content-Length for a bytes body.
+    return {
+        "User-Agent": USER_AGENT,
+        "Accept": "*/*",
+        "Content-Type": "application/x-www-form-urlencoded",
         "Connection": "close",
     }
 

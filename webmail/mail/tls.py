@@ -30,6 +30,12 @@ def client_context(settings: ServerSettings) -> ssl.SSLContext:
     return _context(settings.ca_file, settings.pinned_certificate)
 
 
+def web_context(ca_file: str = "") -> ssl.SSLContext:
+    """The system's trust store, plus ``ca_file`` (an organisation's own CA), for
+    HTTPS requests the server makes on a person's behalf."""
+    return _context(ca_file, "")
+
+
 def fingerprint(certificate_pem: str) -> str:
     """SHA-256 of a certificate, as browsers show it (AB:CD:…)."""
     digest = hashlib.sha256(ssl.PEM_cert_to_DER_cert(certificate_pem)).hexdigest().upper()

@@ -34,6 +34,7 @@ from webmail.services.rendering import (
     shows_images,
     unsign_inline_part,
 )
+from webmail.services.unsubscribe import offer_from
 from webmail.sitesettings import site_settings
 
 PREVIEWABLE = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"}
@@ -121,6 +122,7 @@ def reading_context(request, message: Message) -> tuple[dict, int]:
         "blocked_remote": body.blocked_remote and preferences.remote_content != "never",
         "images": images,
         "images_allowed": site_settings().image_proxy_enabled,
+        "unsubscribe": offer_from(message, parsed),
     }
     return context, 200
 
