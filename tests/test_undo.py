@@ -4,12 +4,14 @@ a real Celery worker; and on a POP3 account's own folders."""
 import re
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import wait_until
 from tests.messages import make_message
 from webmail.engine import account_sync
+from webmail.mailbox_state import notices_key
 from webmail.models import Folder, Message
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -117,3 +119,24 @@ def test_in_french(alice_client, synced):
         reverse("webmail:act"), data, follow=True, HTTP_ACCEPT_LANGUAGE="fr"
     ).content.decode()
     assert "1 message placé dans la corbeille." in page and ">Annuler</button>" in page
+
+
+def test_undoing_a_move_the_server_refused_says_so(
+    alice_client, alice, synced, other_device, action_worker
+):
+    other_device.create_folder("Old projects")
+    account_sync.sync_account(synced)
+    target = Folder.objects.get(account=synced, name="Old projects")
+    other_device.delete_folder("Old projects")  # gone on the server, not yet here
+    message = Message.objects.get(account=synced, subject="Message 0")
+    data = {"action": "move", "ids": [message.pk], "destination": target.pk, "next": "/"}
+    page = alice_client.post(reverse("webmail:act"), data, follow=True).content.decode()
+    wait_until(lambda: subjects_in(synced, "INBOX") == ["Message 0", "Message 1"])  # put back
+
+    undo(alice_client, token_in(page))
+
+    wait_until(lambda: "undo_unavailable" in cache.get(notices_key(alice.pk), []))
+    assert subjects_on_server(other_device, "INBOX") == [
+        b"Subject: Message 0",
+        b"Subject: Message 1",
+    ]

@@ -36,6 +36,10 @@ MESSAGES = {
         "The server refused to change this folder; it is shown as the server has it."
     ),
     "not_discovered": _("Courriel could not find this provider's settings. Enter them below."),
+    "undo_unavailable": _(
+        "The move could not be undone: the server did not say where the messages went. "
+        "They are in the folder they were moved to."
+    ),
 }
 
 

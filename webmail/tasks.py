@@ -171,15 +171,18 @@ def move_back(undo_token: str, source_id: int, destination_id: int):
     moved = undo.new_uids(undo_token, source_id)
     if moved is None:
         raise NotMovedYet(undo_token)
-    source = Folder.objects.get(pk=source_id)
-    if moved["uids"] and moved["uidvalidity"] is not None:
-        on_server(
-            destination_id,
-            lambda destination: actions.move_messages(
-                destination, moved["uids"], moved["uidvalidity"], source
-            ),
-            source_id,
-        )
+    source = Folder.objects.select_related("account").get(pk=source_id)
+    if not moved["uids"] or moved["uidvalidity"] is None:
+        # Refused (the person was told then), or a server without COPYUID.
+        notify(source.account.user_id, "undo_unavailable")
+        return
+    on_server(
+        destination_id,
+        lambda destination: actions.move_messages(
+            destination, moved["uids"], moved["uidvalidity"], source
+        ),
+        source_id,
+    )
 
 
 @shared_task(**ACTION_RETRIES)
