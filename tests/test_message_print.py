@@ -5,6 +5,7 @@ from email.message import EmailMessage
 import pytest
 from django.urls import reverse
 
+from tests.test_conversation_views import add, mailbox
 from tests.test_reading_views import HOSTILE, stored
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +67,23 @@ def test_in_french(alice_client, alice, media):
     assert (
         "Pièces jointes" in alice_client.get(print_url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     )
+
+
+def test_print_all_lays_out_every_message_of_the_conversation_oldest_first(
+    alice_client, alice, bob, media
+):
+    folders = mailbox(alice)
+    first = add(folders["inbox"], 1, body="First words.\r\n")
+    add(folders["sent"], 2, parent=1, hours=1, body="A reply.\r\n")
+    page = alice_client.get(reverse("webmail:conversation", args=[first.thread_id])).content
+    url = reverse("webmail:conversation_print", args=[first.thread_id])
+    assert url.encode() in page and b"Print all" in page
+
+    response = alice_client.get(url)
+
+    printed = response.content.decode()
+    assert printed.index("First words.") < printed.index("A reply.")
+    assert printed.count('<article class="print-message">') == 2
+    assert "allow-scripts" not in response.headers["Content-Security-Policy"]
+    alice_client.force_login(bob)
+    assert alice_client.get(url).status_code == 404

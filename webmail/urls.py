@@ -29,6 +29,11 @@ webmail_patterns = [
     path("search/", folders.search, name="search"),
     path("list-mode/", folders.set_list_mode, name="list_mode"),
     path("conversation/<int:thread_id>/", conversation.conversation_view, name="conversation"),
+    path(
+        "conversation/<int:thread_id>/print/",
+        message_print.conversation_print,
+        name="conversation_print",
+    ),
     path("events/", events.events, name="events"),
     path("new-mail/", new_mail.new_mail, name="new_mail"),
     path("message/<int:pk>/", message.message_view, name="message"),
