@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "webmail.sitesettings",
     "webmail.sessions_list",
     "webmail.compose",
+    "webmail.contacts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -70,6 +70,7 @@ urlpatterns = [
     path("outbox/", include("webmail.outbox.urls")),
     path("pop3/", include("webmail.pop3.urls")),
     path("compose/", include("webmail.compose.urls")),
+    path("contacts/", include("webmail.contacts.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("language/", include("webmail.language_urls")),

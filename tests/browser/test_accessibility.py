@@ -33,6 +33,7 @@ def signed_in_pages(account, alice) -> list[str]:
         "/compose/",
         "/compose/drafts/",
         "/compose/identities/",
+        "/contacts/",
         "/outbox/",
         "/mail-accounts/",
         "/mail-accounts/add/",

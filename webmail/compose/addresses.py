@@ -5,6 +5,7 @@ from datetime import datetime
 from django.db.models import Q
 from django.utils import timezone
 
+from webmail.contacts.models import Contact
 from webmail.models import Message
 
 SCANNED_MESSAGES = 2000
@@ -13,11 +14,32 @@ HALF_LIFE_DAYS = 60
 
 
 def suggest_addresses(user, query: str, limit: int = SUGGESTIONS) -> list[dict]:
-    """The addresses matching ``query`` in the person's index, most used and most
-    recent first. Only this person's accounts are read."""
+    """The person's contacts matching ``query`` first, then the addresses of their
+    own mail, most used and most recent first."""
     query = query.strip()
     if len(query) < 1:
         return []
+    kept = contacts_matching(user, query, limit)
+    taken = {item["address"].casefold() for item in kept}
+    heard = [
+        item for item in heard_from(user, query, limit) if item["address"].casefold() not in taken
+    ]
+    return (kept + heard)[:limit]
+
+
+def contacts_matching(user, query: str, limit: int) -> list[dict]:
+    rows = Contact.objects.filter(user=user).filter(
+        Q(email__icontains=query) | Q(name__icontains=query)
+    )
+    return [
+        {"name": name, "address": email}
+        for name, email in rows.values_list("name", "email")[:limit]
+    ]
+
+
+def heard_from(user, query: str, limit: int) -> list[dict]:
+    """The addresses matching ``query`` in the person's index. Only this person's
+    accounts are read."""
     matching = (
         Q(from_email__icontains=query) | Q(from_name__icontains=query)
         | Q(to__icontains=query) | Q(cc__icontains=query)
