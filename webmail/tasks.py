@@ -4,6 +4,7 @@ Retries are declared; the engine is idempotent, so a retried or duplicated task
 does no harm."""
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -227,6 +228,8 @@ def import_mail(self, import_id: int) -> None:
     try:
         with exclusive(f"mail-import:{import_id}", seconds=3700):
             mail_import.run_import(job)
+    except SoftTimeLimitExceeded as error:
+        raise self.retry(exc=error, countdown=1, max_retries=24) from error  # goes on
     except (ConnectError, TemporaryError, Busy) as error:
         if self.request.retries >= self.max_retries:
             mail_import.finish(job, MailImport.State.STOPPED, getattr(error, "code", "temporary"))

@@ -28,7 +28,8 @@ def lines_of(data: bytes):
 
 
 def test_the_from_line_has_the_envelope_sender_and_an_asctime_date():
-    assert from_line("bounce@example.org", WHEN) == b"From bounce@example.org Sun Mar  8 09:05:07 2026\n"
+    expected = b"From bounce@example.org Sun Mar  8 09:05:07 2026\n"
+    assert from_line("bounce@example.org", WHEN) == expected
     assert from_line("", WHEN).startswith(b"From MAILER-DAEMON ")
 
 

@@ -42,22 +42,39 @@ def open_session_for(folder: Folder) -> ImapSession | None:
     return session
 
 
+class MboxStream:
+    """The folder's messages in date order, one mbox entry per chunk. ``close``
+    logs out of the server, even when not a byte was asked for (a HEAD request,
+    a download cancelled at once): Django calls it when the response ends."""
+
+    def __init__(self, folder: Folder, session: ImapSession | None) -> None:
+        self._session = session
+        self._chunks = mbox_chunks(folder, session)
+
+    def __iter__(self) -> "MboxStream":
+        return self
+
+    def __next__(self) -> bytes:
+        return next(self._chunks)
+
+    def close(self) -> None:
+        self._chunks.close()
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+
 def mbox_chunks(folder: Folder, session: ImapSession | None) -> Iterator[bytes]:
-    """The folder's messages in date order, one mbox entry each; closes ``session``."""
-    try:
-        for batch in batches(folder):
-            raws = {message.pk: stored_raw(message) for message in batch}
-            missing = [message for message in batch if raws[message.pk] is None]
-            fetched = fetch_from_server(session, folder, missing) if session else {}
-            for message in batch:
-                raw = raws[message.pk] or fetched.get(message.uid)
-                if raw is None:
-                    logger.info("export of folder %s: message %s is gone", folder.pk, message.pk)
-                    continue
-                yield mbox_entry(raw, when=message.internal_date)
-    finally:
-        if session is not None:
-            session.close()
+    for batch in batches(folder):
+        raws = {message.pk: stored_raw(message) for message in batch}
+        missing = [message for message in batch if raws[message.pk] is None]
+        fetched = fetch_from_server(session, folder, missing) if session else {}
+        for message in batch:
+            raw = raws[message.pk] or fetched.get(message.uid)
+            if raw is None:
+                logger.info("export of folder %s: message %s is gone", folder.pk, message.pk)
+                continue
+            yield mbox_entry(raw, when=message.internal_date)
 
 
 def batches(folder: Folder) -> Iterator[list[Message]]:

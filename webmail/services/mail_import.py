@@ -51,7 +51,7 @@ class StopImport(Exception):
 
 
 def kind_of(start: bytes) -> str | None:
-    """"mbox", "eml" or None (neither), from the beginning of a file: an mbox may
+    """The kind of a file ("mbox", "eml" or None), from its beginning: an mbox may
     have some text before its first "From " line."""
     if start.startswith(b"From "):
         return MBOX

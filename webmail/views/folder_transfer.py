@@ -34,7 +34,7 @@ def export_folder(request, pk: int):
     except MailError as error:
         context = {"folder": folder, "reason": describe(error)}
         return render(request, "webmail/folders/unavailable.html", context, status=503)
-    chunks = mail_export.mbox_chunks(folder, session)
+    chunks = mail_export.MboxStream(folder, session)
     response = StreamingHttpResponse(streamed(request, chunks), content_type="application/mbox")
     name = safe_filename(folder.name, "folder") + ".mbox"
     response["Content-Disposition"] = content_disposition_header(True, name)
