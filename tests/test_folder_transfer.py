@@ -12,6 +12,7 @@ from django.urls import reverse
 from tests.conftest import wait_until
 from tests.harness.ports import LOOPBACK, free_port
 from tests.messages import make_message, tricky_messages
+from webmail import tasks
 from webmail.engine import account_sync
 from webmail.mail.errors import ConnectError
 from webmail.mail.imap import ImapSession
@@ -209,3 +210,18 @@ def test_an_upload_is_imported_by_the_worker_and_reported(alice_client, inbox, a
     wait_until(lambda: Message.objects.filter(folder=inbox).count() == 2)
     manage = alice_client.get(reverse("webmail:manage_folders", args=[inbox.account_id]))
     assert "Done: 2 imported, 0 skipped." in manage.content.decode()
+
+
+def test_an_import_whose_server_stays_unreachable_stops_and_says_so(alice_client, inbox):
+    job = mail_import.start_import(inbox, [SimpleUploadedFile("a.eml", make_message(1))])
+    MailAccount.objects.filter(pk=inbox.account_id).update(
+        incoming_host=LOOPBACK,
+        incoming_port=free_port(),  # nobody listens
+    )
+
+    tasks.import_mail.apply(args=[job.pk])  # its retries run at once, here
+
+    job.refresh_from_db()
+    assert (job.state, job.stopped_because) == (MailImport.State.STOPPED, "refused")
+    manage = alice_client.get(reverse("webmail:manage_folders", args=[inbox.account_id]))
+    assert "Stopped (The server refused the connection." in manage.content.decode()

@@ -13,6 +13,7 @@ from webmail.engine import account_sync, actions, folder_admin
 from webmail.mail.errors import ConnectError, MailError, ProtocolError, TemporaryError
 from webmail.mailbox_state import Busy, exclusive, notify
 from webmail.models import AccountStatus, Folder, MailAccount, MailImport
+from webmail.pop3.raw_files import LocalStorageError
 from webmail.services import mail_import, undo
 from webmail.sitesettings import site_settings
 
@@ -218,6 +219,12 @@ def collect_raw_garbage() -> int:
 IMPORT_RETRIES = {"max_retries": 5, "soft_time_limit": 3600, "time_limit": 3660}
 
 
+def stop_code(error: Exception) -> str:
+    if isinstance(error, LocalStorageError):
+        return "local_storage"
+    return getattr(error, "code", "temporary")  # Busy: another worker on it all along
+
+
 @shared_task(bind=True, **IMPORT_RETRIES)
 def import_mail(self, import_id: int) -> None:
     """Read uploaded .eml / .mbox files into a folder; a retry goes on from where
@@ -230,8 +237,8 @@ def import_mail(self, import_id: int) -> None:
             mail_import.run_import(job)
     except SoftTimeLimitExceeded as error:
         raise self.retry(exc=error, countdown=1, max_retries=24) from error  # goes on
-    except (ConnectError, TemporaryError, Busy) as error:
+    except (ConnectError, TemporaryError, LocalStorageError, Busy) as error:
         if self.request.retries >= self.max_retries:
-            mail_import.finish(job, MailImport.State.STOPPED, getattr(error, "code", "temporary"))
+            mail_import.finish(job, MailImport.State.STOPPED, stop_code(error))
             return
         raise self.retry(exc=error, countdown=30) from error

@@ -120,3 +120,11 @@ def test_what_looks_like_a_message():
 
 def test_status_without_r_is_unread():
     assert status_flags(b"Status: O\nSubject: s\n\n") == set()
+
+
+def test_a_from_line_with_a_date_starts_a_message_even_without_an_empty_line():
+    data = (
+        b"From x Sun Mar  8 09:05:07 2026\nSubject: one\n\nb\n"
+        b"From y Sun Mar  8 09:05:07 2026\nSubject: two\n\nb\n"
+    )
+    assert [e.sender for e in read_mbox(lines_of(data))] == ["x", "y"]

@@ -72,7 +72,7 @@ def read_mbox(lines: Iterable[bytes]) -> Iterator[MboxEntry]:
     entry: MboxEntry | None = None
     body: list[bytes] = []
     for line in lines:
-        if line.startswith(b"From ") and (entry is None or not body or body[-1] == b"\n"):
+        if line.startswith(b"From ") and separates(line, entry, body):
             if entry is not None or any(part.strip() for part in body):
                 yield finished(entry or MboxEntry(b""), body)
             entry, body = entry_of(line), []
@@ -84,6 +84,15 @@ def read_mbox(lines: Iterable[bytes]) -> Iterator[MboxEntry]:
         body.append(line)
     if entry is not None or any(part.strip() for part in body):
         yield finished(entry or MboxEntry(b""), body)
+
+
+def separates(line: bytes, entry: MboxEntry | None, body: list[bytes]) -> bool:
+    """A "From " line starts a message after an empty line (RFC 4155), or with a
+    date on it: some writers leave no empty line, and an unquoted "From " line of
+    a text seldom carries a date."""
+    if entry is None or not body or body[-1] == b"\n":
+        return True
+    return entry_of(line).received is not None
 
 
 def finished(entry: MboxEntry, body: list[bytes]) -> MboxEntry:
