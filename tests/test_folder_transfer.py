@@ -160,6 +160,9 @@ def test_too_big_an_upload_is_refused_before_it_is_read(alice_client, inbox, set
     big = SimpleUploadedFile("big.mbox", mbox_of(*[make_message(n) for n in range(3000)]))
     response = alice_client.post(url, {"folder": inbox.pk, "files": big}, follow=True)
     assert "Upload at most 10" in response.content.decode()
+    small = SimpleUploadedFile("small.eml", make_message(1))  # within the framing's margin
+    response = alice_client.post(url, {"folder": inbox.pk, "files": small})
+    assert response.status_code == 400 and "Upload at most 10" in response.content.decode()
     assert not MailImport.objects.exists()
 
 

@@ -16,6 +16,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from webmail import tasks
 from webmail.mail.errors import AuthError, ConnectError, MailError, ProtocolError, TemporaryError
 from webmail.mail.imap import ImapSession, open_imap
 from webmail.mail.mbox import (
@@ -70,8 +71,6 @@ def looks_like_mail_file(upload) -> bool:
 
 def start_import(folder: Folder, uploads: list) -> MailImport:
     """Keep the uploaded files and queue their import into ``folder``."""
-    from webmail import tasks  # tasks call this module's functions
-
     prefix = f"imports/{secrets.token_hex(16)}"
     files = [
         [default_storage.save(f"{prefix}/{number}", upload), upload.name]
@@ -235,6 +234,4 @@ def already_on_server(session: ImapSession, folder: Folder, raw: bytes) -> bool:
 
 
 def queue_sync(folder: Folder) -> None:
-    from webmail import tasks
-
     transaction.on_commit(lambda: tasks.sync_folder.delay(folder.pk))

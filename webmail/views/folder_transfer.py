@@ -63,8 +63,11 @@ async def in_sync_thread(chunks):
 def import_mail(request, pk: int):
     """Too big an upload is refused from its announced size, before it is read."""
     account = get_account_for_user(request, pk)
-    announced = int(request.META.get("CONTENT_LENGTH") or 0)
-    if announced > settings.MAIL_IMPORT_MAX_BYTES + UPLOAD_OVERHEAD_BYTES:
+    announced = request.META.get("CONTENT_LENGTH", "")
+    if (
+        announced.isdigit()
+        and int(announced) > settings.MAIL_IMPORT_MAX_BYTES + UPLOAD_OVERHEAD_BYTES
+    ):
         messages.error(request, too_big_message())
         return redirect("webmail:manage_folders", pk=account.pk)
     return start_import(request, account)
