@@ -260,6 +260,8 @@ MAIL_CA_FILE = env_str("MAIL_CA_FILE")
 MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 20)
 # Mail downloaded over POP3 is kept here, up to this much per person.
 POP3_STORAGE_LIMIT_BYTES = env_int("POP3_STORAGE_LIMIT_BYTES", 1024**3)
+# One upload of .eml / .mbox files to import (kept on disk while it is read).
+MAIL_IMPORT_MAX_BYTES = env_int("MAIL_IMPORT_MAX_BYTES", 200 * 1024**2)
 # Bodies above this size are not fetched for search (they stay readable on demand).
 BODY_INDEX_MAX_BYTES = env_int("BODY_INDEX_MAX_BYTES", 5 * 1024 * 1024)
 ALLOW_INSECURE_MAIL_CONNECTIONS = env_bool("ALLOW_INSECURE_MAIL_CONNECTIONS", False)

@@ -4,15 +4,17 @@ Retries are declared; the engine is idempotent, so a retried or duplicated task
 does no harm."""
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.cache import cache
 from django.utils import timezone
 
 from webmail import raw_gc
 from webmail.engine import account_sync, actions, folder_admin
 from webmail.mail.errors import ConnectError, MailError, ProtocolError, TemporaryError
-from webmail.mailbox_state import Busy, notify
-from webmail.models import AccountStatus, Folder, MailAccount
-from webmail.services import undo
+from webmail.mailbox_state import Busy, exclusive, notify
+from webmail.models import AccountStatus, Folder, MailAccount, MailImport
+from webmail.pop3.raw_files import LocalStorageError
+from webmail.services import mail_import, undo
 from webmail.sitesettings import site_settings
 
 HEARTBEAT_CACHE_KEY = "beat:last-heartbeat"
@@ -215,3 +217,31 @@ def delete_folders(account_id: int, names: list[str]):
 @shared_task
 def collect_raw_garbage() -> int:
     return raw_gc.collect()
+
+
+IMPORT_RETRIES = {"max_retries": 5, "soft_time_limit": 3600, "time_limit": 3660}
+
+
+def stop_code(error: Exception) -> str:
+    if isinstance(error, LocalStorageError):
+        return "local_storage"
+    return getattr(error, "code", "temporary")  # Busy: another worker on it all along
+
+
+@shared_task(bind=True, **IMPORT_RETRIES)
+def import_mail(self, import_id: int) -> None:
+    """Read uploaded .eml / .mbox files into a folder; a retry goes on from where
+    the last attempt got (the import records its progress)."""
+    job = MailImport.objects.select_related("folder__account").filter(pk=import_id).first()
+    if not job:
+        return
+    try:
+        with exclusive(f"mail-import:{import_id}", seconds=3700):
+            mail_import.run_import(job)
+    except SoftTimeLimitExceeded as error:
+        raise self.retry(exc=error, countdown=1, max_retries=24) from error  # goes on
+    except (ConnectError, TemporaryError, LocalStorageError, Busy) as error:
+        if self.request.retries >= self.max_retries:
+            mail_import.finish(job, MailImport.State.STOPPED, stop_code(error))
+            return
+        raise self.retry(exc=error, countdown=30) from error

@@ -6,6 +6,7 @@ from webmail.views import (
     conversation,
     events,
     folder_admin,
+    folder_transfer,
     folders,
     health,
     image_proxy,
@@ -62,6 +63,8 @@ webmail_patterns = [
     path("folder/<int:pk>/rename/", folder_admin.rename_folder, name="rename_folder"),
     path("folder/<int:pk>/delete/", folder_admin.delete_folder, name="delete_folder"),
     path("folder/<int:pk>/watch/", folder_admin.watch_folder, name="watch_folder"),
+    path("folder/<int:pk>/mbox/", folder_transfer.export_folder, name="export_folder"),
+    path("mail-accounts/<int:pk>/import/", folder_transfer.import_mail, name="import_mail"),
     path("settings/", include("webmail.settings_urls")),
 ]
 

@@ -1,5 +1,6 @@
 from webmail.models.accounts import AccountStatus, MailAccount
 from webmail.models.folders import Folder, SpecialUse
+from webmail.models.imports import MailImport
 from webmail.models.messages import Message, ThreadLink
 from webmail.models.preferences import Preferences, TrustedSender, preferences_for
 
@@ -7,6 +8,7 @@ __all__ = [
     "AccountStatus",
     "Folder",
     "MailAccount",
+    "MailImport",
     "Message",
     "Preferences",
     "SpecialUse",

@@ -32,6 +32,7 @@ __all__ = [
     "save_options",
     "storage_limit",
     "storage_used",
+    "store_locally",
 ]
 
 storage_used = local.storage_used
@@ -148,23 +149,37 @@ def _move_folder_from_imap(folder: Folder, group: list[Message], destination: Fo
 
 
 def _store_locally(messages: list[Message], raws: dict[int, bytes], destination: Folder) -> None:
-    files = RawBatch()
-    rows = []
+    items = []
     for message in messages:
-        raw = raws[message.uid]
-        digest = files.add(raw)
-        row = local.message_row(
-            destination, describe(raw), digest=digest, size=len(raw), now=message.internal_date
-        )
-        row["internal_date"] = message.internal_date
+        row = {"internal_date": message.internal_date}
         row |= {name: getattr(message, name) for _flag, name in FLAG_FIELDS}
         if message.body_state == BodyState.INDEXED:
             row |= {"body_text": message.body_text, "body_state": BodyState.INDEXED}
-        rows.append(row)
+        items.append((raws[message.uid], row))
     # Durable and committed here before anything is removed on the server.
+    store_locally(destination, items)
+
+
+def store_locally(destination: Folder, items: list[tuple[bytes, dict]], *, along=None) -> list[int]:
+    """Keep raw messages in a local folder: stored durably, then their rows inserted
+    (in their conversations), each row with the values given beside its message
+    (``internal_date``, flags …). ``along()`` runs in the insert's transaction (a
+    record of progress commits with the rows, or neither does). Returns the ids."""
+    files = RawBatch()
+    rows = []
+    now = timezone.now()
+    for raw, values in items:
+        digest = files.add(raw)
+        when = values.get("internal_date") or now
+        row = local.message_row(destination, describe(raw), digest=digest, size=len(raw), now=when)
+        rows.append(row | values)
     files.durable()
-    local.insert_rows(destination, rows)
+    with transaction.atomic():
+        ids = local.insert_rows(destination, rows)
+        if along is not None:
+            along()
     local.refresh_counts(destination, destination.account.user_id)
+    return ids
 
 
 def _remove_on_server(session: ImapSession, folder: Folder, uids: list[int]) -> None:

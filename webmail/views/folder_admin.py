@@ -6,10 +6,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from webmail.forms.folders import FolderNameForm, NewFolderForm
-from webmail.models import Folder
+from webmail.forms.folders import FolderNameForm, MailImportForm, NewFolderForm
+from webmail.models import Folder, MailImport
 from webmail.services import folder_admin
 from webmail.views.accounts import get_account_for_user
+from webmail.views.import_summary import import_summary
 
 
 def get_folder_for_user(request, pk: int) -> Folder:
@@ -18,14 +19,17 @@ def get_folder_for_user(request, pk: int) -> Folder:
     )
 
 
-def render_manage(request, account, form=None, status=200):
+def render_manage(request, account, form=None, status=200, import_form=None):
     folders = sorted(account.folders.all(), key=lambda folder: folder.name.casefold())
     for folder in folders:
         folder.protected = folder_admin.is_protected(folder)
+    imports = MailImport.objects.filter(folder__account=account).select_related("folder")
     context = {
         "account": account,
         "folders": folders,
         "form": form or NewFolderForm(account=account),
+        "import_form": import_form or MailImportForm(account=account),
+        "imports": [(job, import_summary(job)) for job in imports.order_by("-created_at")[:5]],
     }
     return render(request, "webmail/folders/manage.html", context, status=status)
 
