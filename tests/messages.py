@@ -56,3 +56,14 @@ def tricky_messages() -> list[bytes]:
         plain_message(4, "No final newline", b"The end"),
         big.as_bytes(policy=policy.SMTP),
     ]
+
+
+def offline_account(user, email: str = "alice@example.org"):
+    """A mail account whose servers are never reached: for pages drawn from the index."""
+    from webmail.models import MailAccount
+
+    return MailAccount.objects.create(
+        user=user, email=email, incoming_host="imap.example.org", incoming_port=993,
+        incoming_security="tls", incoming_username="alice", smtp_host="smtp.example.org",
+        smtp_port=465, smtp_security="tls",
+    )  # fmt: skip

@@ -11,7 +11,7 @@ from tests.test_reading_views import HOSTILE, stored
 pytestmark = pytest.mark.django_db
 
 
-def newsletter() -> bytes:
+def minutes_message() -> bytes:
     message = EmailMessage()
     message["From"] = "Ann Example <ann@example.org>"
     message["To"] = "Alice <alice@courriel.test>"
@@ -31,7 +31,7 @@ def newsletter() -> bytes:
 def test_the_print_document_carries_the_headers_the_body_and_the_attachment_names(
     alice_client, alice, media
 ):
-    message = stored(alice, newsletter())
+    message = stored(alice, minutes_message())
     page = alice_client.get(reverse("webmail:message_print", args=[message.pk])).content.decode()
     assert "<title>Minutes of the meeting</title>" in page
     assert "Ann Example &lt;ann@example.org&gt;" in page
@@ -41,7 +41,7 @@ def test_the_print_document_carries_the_headers_the_body_and_the_attachment_name
 
 
 def test_the_message_page_offers_print(alice_client, alice, media):
-    message = stored(alice, newsletter())
+    message = stored(alice, minutes_message())
     page = alice_client.get(reverse("webmail:message", args=[message.pk])).content.decode()
     assert reverse("webmail:message_print", args=[message.pk]) in page
 
@@ -60,7 +60,7 @@ def test_it_is_sanitized_and_may_be_printed_but_never_run_a_script(alice_client,
 
 
 def test_in_french(alice_client, alice, media):
-    message = stored(alice, newsletter())
+    message = stored(alice, minutes_message())
     url = reverse("webmail:message", args=[message.pk])
     assert "Imprimer" in alice_client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     print_url = reverse("webmail:message_print", args=[message.pk])

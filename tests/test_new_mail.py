@@ -3,18 +3,15 @@
 import pytest
 from django.urls import reverse
 
-from webmail.models import Folder, MailAccount, Message
+from tests.messages import offline_account
+from webmail.models import Folder, Message
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def folders(alice):
-    account = MailAccount.objects.create(
-        user=alice, email="alice@example.org", incoming_host="imap.example.org",
-        incoming_port=993, incoming_security="tls", incoming_username="alice",
-        smtp_host="smtp.example.org", smtp_port=465, smtp_security="tls",
-    )  # fmt: skip
+    account = offline_account(alice)
     return {
         use: Folder.objects.create(account=account, name=use.title(), special_use=use)
         for use in ("inbox", "archive", "trash")

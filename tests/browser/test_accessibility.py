@@ -6,7 +6,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
 from tests.browser.test_list_actions import mailbox  # noqa: F401 (a fixture)
-from tests.test_message_print import newsletter
+from tests.test_message_print import minutes_message
 from tests.test_reading_views import stored
 from webmail.models import Folder, Message
 
@@ -22,7 +22,7 @@ def signed_in_pages(account, alice) -> list[str]:
     inbox = Folder.objects.get(account=account, name="INBOX")
     trash = Folder.objects.get(account=account, name="Trash")
     thread = Message.objects.filter(folder=inbox).first().thread_id
-    message = stored(alice, newsletter(), subject="Minutes")
+    message = stored(alice, minutes_message(), subject="Minutes")
     return [
         f"/folder/{inbox.pk}/",
         "/all/unread/",

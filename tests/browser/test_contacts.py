@@ -3,18 +3,14 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-from webmail.models import MailAccount
+from tests.messages import offline_account
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def account(alice):
-    return MailAccount.objects.create(
-        user=alice, email="alice@example.org", incoming_host="imap.example.org",
-        incoming_port=993, incoming_security="tls", incoming_username="alice",
-        smtp_host="smtp.example.org", smtp_port=465, smtp_security="tls",
-    )  # fmt: skip
+    return offline_account(alice)
 
 
 def test_adding_a_contact_then_writing_to_them(signed_in_page: Page, site, account):

@@ -10,15 +10,22 @@ from webmail.models import Folder
 pytestmark = pytest.mark.django_db(transaction=True)  # uvicorn must see the data
 
 
-def test_new_mail_appears_in_the_open_list(
-    page: Page, client, alice, account, dovecot, mail_user, uvicorn, settings, viewport_name
-):
-    account_sync.sync_account(account)
-    inbox = Folder.objects.get(account=account, name="INBOX")
+@pytest.fixture
+def live_site(page: Page, client, alice, uvicorn, settings) -> str:
+    """The app under uvicorn, alice signed in in ``page``."""
     client.force_login(alice)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     site = f"http://localhost:{uvicorn}"
     page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": site}])
+    return site
+
+
+def test_new_mail_appears_in_the_open_list(
+    page: Page, live_site, account, dovecot, mail_user, viewport_name
+):
+    account_sync.sync_account(account)
+    inbox = Folder.objects.get(account=account, name="INBOX")
+    site = live_site
     page.goto(f"{site}/folder/{inbox.pk}/")
     expect(page.get_by_text("No messages here.")).to_be_visible()
     page.wait_for_timeout(1200)  # the event stream is open and has read its counter
@@ -46,15 +53,10 @@ Document.prototype.hasFocus = () => false;
 """
 
 
-def test_new_mail_is_notified_once_turned_on(
-    page: Page, client, alice, account, dovecot, mail_user, uvicorn, settings
-):
+def test_new_mail_is_notified_once_turned_on(page: Page, live_site, account, dovecot, mail_user):
     account_sync.sync_account(account)
     inbox = Folder.objects.get(account=account, name="INBOX")
-    client.force_login(alice)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    site = f"http://localhost:{uvicorn}"
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": site}])
+    site = live_site
     page.context.grant_permissions(["notifications"], origin=site)
     page.add_init_script(RECORD_NOTIFICATIONS)
     page.goto(f"{site}/settings/")

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.test_message_print import newsletter
+from tests.test_message_print import minutes_message
 from tests.test_reading_views import stored
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,7 +28,7 @@ SPY_ON_FRAME_PRINT = """
 def test_print_prints_the_message_and_stays_on_the_page(
     signed_in_page: Page, site, alice, media, console_errors
 ):
-    message = stored(alice, newsletter(), subject="Minutes of the meeting")
+    message = stored(alice, minutes_message(), subject="Minutes of the meeting")
     page = signed_in_page
     page.goto(f"{site}/message/{message.pk}/")
     page.evaluate(SPY_ON_FRAME_PRINT)

@@ -3,17 +3,14 @@
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.messages import offline_account
 from tests.test_reading_views import stored
-from webmail.models import Folder, MailAccount, Message
+from webmail.models import Folder, Message
 
 
 @pytest.fixture
 def inbox(alice):
-    account = MailAccount.objects.create(
-        user=alice, email="alice@example.org", incoming_host="imap.example.org",
-        incoming_port=993, incoming_security="tls", incoming_username="alice",
-        smtp_host="smtp.example.org", smtp_port=465, smtp_security="tls",
-    )  # fmt: skip
+    account = offline_account(alice)
     Folder.objects.create(account=account, name="Archive", special_use="archive")
     folder = Folder.objects.create(account=account, name="INBOX", special_use="inbox")
     for uid in range(1, 4):
