@@ -78,8 +78,11 @@
     if (!link || !active() || event.button !== 0) return;
     if (event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
     event.preventDefault();
-    document.querySelectorAll(".message-list__item.is-open").forEach((row) => row.classList.remove("is-open"));
-    link.closest(".message-list__item")?.classList.add("is-open");
+    // The open row is also the current one: j and k go on from it (shortcuts.js).
+    document
+      .querySelectorAll(".message-list__item.is-open, .message-list__item.is-current")
+      .forEach((row) => row.classList.remove("is-open", "is-current"));
+    link.closest(".message-list__item")?.classList.add("is-open", "is-current");
     show(link);
   });
 

@@ -21,7 +21,10 @@
     const index = Math.min(Math.max(list.indexOf(current()) + step, 0), list.length - 1);
     list.forEach((item) => item.classList.remove("is-current"));
     list[index].classList.add("is-current");
-    list[index].querySelector(".message-list__link").focus();
+    const link = list[index].querySelector(".message-list__link");
+    link.focus();
+    // With the reading pane open, moving opens (reading_pane.js takes the click).
+    if (document.querySelector(".mailbox--pane")) link.click();
   }
 
   function submitAction(action) {

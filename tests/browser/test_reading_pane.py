@@ -41,6 +41,12 @@ def test_messages_open_beside_the_list(signed_in_page: Page, site, inbox, viewpo
     expect(row).not_to_have_class("message-list__item--unread")
     assert Message.objects.get(folder=inbox, subject="Message 1").is_seen
 
+    page.keyboard.press("j")  # moving on from the open row opens each message in turn
+    expect(pane.get_by_role("heading", name="Message 0")).to_be_visible()
+    page.keyboard.press("k")
+    page.keyboard.press("k")
+    expect(pane.get_by_role("heading", name="Message 2")).to_be_visible()
+
     page.reload()  # the choice is kept by this browser
     expect(page.get_by_role("button", name="Reading pane")).to_have_attribute(
         "aria-pressed", "true"
