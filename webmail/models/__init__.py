@@ -1,13 +1,16 @@
 from webmail.models.accounts import AccountStatus, MailAccount
+from webmail.models.filters import FilterExemption, MessageFilter
 from webmail.models.folders import Folder, SpecialUse
 from webmail.models.messages import Message, ThreadLink
 from webmail.models.preferences import Preferences, TrustedSender, preferences_for
 
 __all__ = [
     "AccountStatus",
+    "FilterExemption",
     "Folder",
     "MailAccount",
     "Message",
+    "MessageFilter",
     "Preferences",
     "SpecialUse",
     "ThreadLink",

@@ -9,6 +9,7 @@ from webmail.mailbox_state import bump_changes, forget_folder_counts
 from webmail.models import Folder, Message, SpecialUse
 from webmail.pop3.local import allocate_uids
 from webmail.services import undo
+from webmail.services.filters import remember_moves
 from webmail.services.reading import set_flags
 
 FLAG_ACTIONS = {
@@ -85,6 +86,7 @@ def move(
 ) -> None:
     forget_folder_counts(folder.pk)
     forget_folder_counts(destination.pk)
+    remember_moves(folder, destination, messages)
     if undo_token:
         pks = [message.pk for message in messages]
         undo.remember_move(undo_token, folder.account.user_id, folder, destination, pks)
