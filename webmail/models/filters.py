@@ -1,6 +1,7 @@
 """Message filters (rules): what a person asks to be done to new mail in an Inbox."""
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 MAX_CONDITIONS = 5
@@ -53,6 +54,16 @@ class MessageFilter(models.Model):
 
     def __str__(self):
         return self.name
+
+    def action_labels(self) -> list[str]:
+        """What it does, in words, for its list: "mark as read", "move to Lists"…"""
+        labels = [gettext("mark as read")] if self.mark_read else []
+        labels += [gettext("flag")] if self.flag else []
+        if self.trash:
+            labels.append(gettext("move to the Trash"))
+        elif self.move_to is not None:
+            labels.append(gettext("move to %(folder)s") % {"folder": self.move_to.name})
+        return labels + ([gettext("stop here")] if self.stop else [])
 
 
 class FilterExemption(models.Model):
