@@ -172,3 +172,11 @@ def test_a_stranger_cannot_file_a_filter_under_someone_elses_account(client, bob
 def test_the_pages_need_a_signed_in_person(client, mailbox):
     response = client.get(reverse("webmail:settings_filters"))
     assert response.url.startswith(reverse("account_login"))
+
+
+def test_the_new_filter_page_starts_on_the_account_asked_for(alice_client, alice, mailbox):
+    other = make_account(alice, "alice@elsewhere.example")
+    url = reverse("webmail:settings_filter_add")
+    page = alice_client.get(url, {"account": other.pk}).content.decode()
+    assert f'<option value="{other.pk}" selected>' in page
+    assert alice_client.get(url, {"account": "nonsense"}).status_code == 200

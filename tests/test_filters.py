@@ -207,3 +207,25 @@ def test_the_trash_action_moves_to_the_trash(
     account_sync.sync_account(synced)
     wait_until(lambda: subjects_on_server(other_device, "Trash") == ["Win a prize"])
     assert subjects_on_server(other_device, "INBOX") == ["Minutes"]
+
+
+def test_after_the_admins_rebuild_old_mail_is_left_and_new_mail_filtered(
+    synced, dovecot, mail_user
+):
+    make_filter(synced, condition("subject", "contains", "report"), flag=True)
+    deliver(dovecot, mail_user, 1, "Old report")
+    account_sync.sync_account(synced)
+    Message.objects.filter(account=synced).update(is_flagged=False)  # unflagged by hand
+    account_sync.rebuild_account(synced)
+    account_sync.sync_account(synced)  # nothing changed on the server
+    deliver(dovecot, mail_user, 2, "New report")
+    account_sync.sync_account(synced)
+    flagged = Message.objects.filter(account=synced, is_flagged=True)
+    assert list(flagged.values_list("subject", flat=True)) == ["New report"]
+
+
+def test_a_filter_without_conditions_matches_nothing(synced, dovecot, mail_user):
+    make_filter(synced, mark_read=True)
+    deliver(dovecot, mail_user, 1, "Anything")
+    account_sync.sync_account(synced)
+    assert Message.objects.get(account=synced).is_seen is False

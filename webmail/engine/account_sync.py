@@ -39,13 +39,17 @@ def sync_folder_locked(folder: Folder, session: ImapSession) -> bool:
     try:
         with exclusive(f"sync-folder:{folder.pk}"):
             changed = sync_folder(folder, session).changed
-            arrivals = filters.claim_arrivals(folder) if changed else None
+            unmarked = folder.filtered_uid is None  # new, rebuilt, or older than filters
+            arrivals = filters.claim_arrivals(folder) if changed or unmarked else None
     except Busy:
         logger.info("folder %s is being synced by another worker", folder.pk)
         return False
     if changed:
         bump_changes(folder.account.user_id, folder.pk)
-    filters.filter_arrivals(folder, arrivals)
+    try:
+        filters.filter_arrivals(folder, arrivals)
+    except Exception:  # a filter that fails must not stop the account's sync
+        logger.exception("filters of folder %s failed", folder.pk)
     return changed
 
 

@@ -150,7 +150,10 @@ def _fetch(account: MailAccount, options: Pop3Options, now: datetime) -> FetchRe
     result.deleted = _record_server_state(account, known, maildrop, plan.delete.values(), now)
     result.downloaded, result.duplicates = download.created, download.duplicates
     result.over_limit = plan.over_limit
-    filters.filter_new_mail(target)  # new mail in the Inbox, once its rows are committed
+    try:  # new mail in the Inbox, once its rows are committed
+        filters.filter_new_mail(target)
+    except Exception:  # a filter that fails must not fail the download
+        logger.exception("filters of folder %s failed", target.pk)
     return result
 
 

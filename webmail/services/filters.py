@@ -60,6 +60,8 @@ def filter_q(message_filter: MessageFilter) -> Q:
 
 def matching_ids(message_filter: MessageFilter, messages) -> list[int]:
     """The ids among ``messages`` (a queryset) that the filter's conditions match."""
+    if not message_filter.conditions:
+        return []  # no condition is not "every message"
     recipients = {
         "to_text": Cast("to", output_field=TextField()),
         "cc_text": Cast("cc", output_field=TextField()),

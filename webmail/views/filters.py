@@ -31,7 +31,8 @@ def filter_list(request):
 @login_required
 def filter_add(request):
     accounts = MailAccount.objects.filter(user=request.user)
-    chosen = accounts.filter(pk=request.GET.get("account") or 0).first()
+    asked = request.GET.get("account", "")
+    chosen = accounts.filter(pk=int(asked)).first() if asked.isdigit() else None
     form = FilterForm(request.POST or None, initial={"account": chosen}, user=request.user)
     if request.method == "POST" and form.is_valid():
         save_filter(form)
