@@ -7,6 +7,7 @@ import pytest
 
 from tests.conftest import wait_until
 from tests.messages import make_message
+from webmail import tasks
 from webmail.engine import account_sync
 from webmail.models import Folder, Message, MessageFilter
 from webmail.services import filters
@@ -229,3 +230,15 @@ def test_a_filter_without_conditions_matches_nothing(synced, dovecot, mail_user)
     deliver(dovecot, mail_user, 1, "Anything")
     account_sync.sync_account(synced)
     assert Message.objects.get(account=synced).is_seen is False
+
+
+def test_a_move_stores_the_filters_flags_before_it_moves(synced, dovecot, mail_user, other_device):
+    """Run alone, as when a second worker takes it before the flag task."""
+    deliver(dovecot, mail_user, 1, "Receipt")
+    account_sync.sync_account(synced)
+    inbox, message = folder(synced, "INBOX"), Message.objects.get(account=synced)
+    lists = folder(synced, "Lists")
+    tasks.move_messages(inbox.pk, [message.uid], inbox.uidvalidity, lists.pk, None, ["\\Seen"])
+    other_device.select_folder("Lists", readonly=True)
+    uid = other_device.search("ALL")[0]
+    assert b"\\Seen" in other_device.get_flags([uid])[uid]

@@ -38,10 +38,17 @@ def owned_messages(user, ids) -> list[Message]:
 
 
 def act_on_messages(
-    user, ids, action: str, destination_id: int | None = None, undo_token: str | None = None
+    user,
+    ids,
+    action: str,
+    destination_id: int | None = None,
+    undo_token: str | None = None,
+    *,
+    add_flags: list[str] | None = None,
 ) -> int:
     """Apply ``action`` to the person's messages among ``ids``; returns how many.
-    With ``undo_token``, the moves it makes can be undone by it (services.undo)."""
+    With ``undo_token``, the moves it makes can be undone by it (services.undo);
+    ``add_flags`` (IMAP) are stored on the server just before it moves them."""
     messages = owned_messages(user, ids)
     if not messages:
         return 0
@@ -56,7 +63,7 @@ def act_on_messages(
         if destination is None:
             remove(folder, group)
         elif destination != folder:
-            move(folder, group, destination, undo_token)
+            move(folder, group, destination, undo_token, add_flags=add_flags)
     bump_changes(user.pk)
     return len(messages)
 
@@ -82,7 +89,12 @@ def expect_divergence(folder: Folder) -> None:
 
 @transaction.atomic
 def move(
-    folder: Folder, messages: list[Message], destination: Folder, undo_token: str | None = None
+    folder: Folder,
+    messages: list[Message],
+    destination: Folder,
+    undo_token: str | None = None,
+    *,
+    add_flags: list[str] | None = None,
 ) -> None:
     forget_folder_counts(folder.pk)
     forget_folder_counts(destination.pk)
@@ -98,7 +110,7 @@ def move(
     expect_divergence(folder)
     Message.objects.filter(pk__in=[m.pk for m in messages]).delete()
     tasks.move_messages.delay_on_commit(
-        folder.pk, uids, folder.uidvalidity, destination.pk, undo_token
+        folder.pk, uids, folder.uidvalidity, destination.pk, undo_token, add_flags
     )
 
 

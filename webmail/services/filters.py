@@ -27,6 +27,7 @@ from webmail.models.filters import ConditionField, Operator
 logger = logging.getLogger(__name__)
 
 EXEMPTION_DAYS = 30
+SEEN, FLAGGED = "\\Seen", "\\Flagged"
 COLUMNS = {
     ConditionField.FROM: ["from_name", "from_email"],
     ConditionField.RECIPIENTS: ["to_text", "cc_text"],
@@ -71,19 +72,22 @@ def matching_ids(message_filter: MessageFilter, messages) -> list[int]:
 
 
 def apply_actions(message_filter: MessageFilter, ids: list[int]) -> None:
-    """Flags first: a move takes the rows out of the Inbox's index."""
+    """Flags first: a move takes the rows out of the Inbox's index. The move
+    carries them too, so that the server has them before it moves."""
     from webmail.services.actions import NoSuchFolder, act_on_messages  # it queues tasks
 
     user = message_filter.account.user
+    flags = [SEEN] if message_filter.mark_read else []
+    flags += [FLAGGED] if message_filter.flag else []
     if message_filter.mark_read:
         act_on_messages(user, ids, "read")
     if message_filter.flag:
         act_on_messages(user, ids, "flag")
     try:
         if message_filter.trash:
-            act_on_messages(user, ids, "delete")
+            act_on_messages(user, ids, "delete", add_flags=flags)
         elif message_filter.move_to_id:
-            act_on_messages(user, ids, "move", message_filter.move_to_id)
+            act_on_messages(user, ids, "move", message_filter.move_to_id, add_flags=flags)
     except (NoSuchFolder, Folder.DoesNotExist):
         logger.info("filter %s: its folder is gone", message_filter.pk)
 
