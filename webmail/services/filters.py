@@ -8,8 +8,9 @@ at. After the Inbox's new rows are committed (an IMAP folder sync, a POP3 downlo
 ``claim_arrivals`` moves it up to the highest UID stored, with a compare-and-set, and
 the UIDs in between are filtered once. UIDs only grow within an epoch, so a row the
 sync stores again under its old UID (a move the server refused, an undo that came
-first) is not new; a message moved back into the Inbox gets a new UID, and is told
-apart by a FilterExemption instead (see ``remember_moves``).
+first) is not new. A message moved into the Inbox, or moved out and back (by a
+filter, the person, an undo or another client), gets a new UID: a FilterExemption
+recorded at the move tells it apart (see ``remember_moves``).
 """
 
 import json
