@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from webmail.views import settings_page, settings_security
+from webmail.views import filters, settings_page, settings_security
 
 urlpatterns = [
     path("", settings_page.profile, name="settings"),
@@ -26,4 +26,11 @@ urlpatterns = [
         name="sign_out_other_sessions",
     ),
     path("storage/", settings_page.storage, name="settings_storage"),
+    path("filters/", filters.filter_list, name="settings_filters"),
+    path("filters/new/", filters.filter_add, name="settings_filter_add"),
+    path("filters/<int:pk>/", filters.filter_edit, name="settings_filter_edit"),
+    path("filters/<int:pk>/delete/", filters.filter_delete, name="settings_filter_delete"),
+    path("filters/<int:pk>/toggle/", filters.filter_toggle, name="settings_filter_toggle"),
+    path("filters/<int:pk>/move/", filters.filter_shift, name="settings_filter_move"),
+    path("filters/<int:pk>/run/", filters.filter_run, name="settings_filter_run"),
 ]

@@ -146,6 +146,7 @@ def move_messages(
     uidvalidity: int,
     destination_id: int,
     undo_token: str | None = None,
+    add_flags: list[str] | None = None,
 ):
     if undo_token and not undo.claim(undo_token, folder_id, undo.APPLY):
         sync_folder.delay(folder_id)  # undone before it ran: show the rows again
@@ -154,7 +155,7 @@ def move_messages(
     moved: dict[int, int] = {}
 
     def change(folder):
-        moved.update(actions.move_messages(folder, uids, uidvalidity, destination))
+        moved.update(actions.move_messages(folder, uids, uidvalidity, destination, add_flags or ()))
 
     on_server(folder_id, change, destination_id)  # raises only to be retried
     if undo_token:  # an empty list (refused, no COPYUID) tells an undo to give up

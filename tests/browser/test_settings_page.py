@@ -10,7 +10,7 @@ from webmail.engine import account_sync
 from webmail.models.preferences import Preferences
 
 SECTIONS = ["/settings/", "/settings/accounts/", "/settings/privacy/", "/settings/security/"]
-SECTIONS += ["/settings/storage/"]
+SECTIONS += ["/settings/filters/", "/settings/filters/new/", "/settings/storage/"]
 # The page background (--bg) of each theme.
 DARK_BACKGROUND, LIGHT_BACKGROUND = "rgb(17, 20, 24)", "rgb(246, 247, 249)"
 

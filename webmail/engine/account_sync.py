@@ -29,15 +29,27 @@ def record_status(account: MailAccount, status: str, error: str = "") -> None:
 
 
 def sync_folder_locked(folder: Folder, session: ImapSession) -> bool:
-    """Sync unless another worker is on this folder right now; True if anything changed."""
+    """Sync unless another worker is on this folder right now; True if anything changed.
+
+    New mail in the Inbox is then filtered, as a person's actions would sort it: the
+    UIDs are claimed under the lock (a sync running alongside could leave a gap below
+    the newest stored one), the filters act after it, on the index and through tasks."""
+    from webmail.services import filters  # its actions queue tasks, which import this
+
     try:
         with exclusive(f"sync-folder:{folder.pk}"):
             changed = sync_folder(folder, session).changed
+            unmarked = folder.filtered_uid is None  # new, rebuilt, or older than filters
+            arrivals = filters.claim_arrivals(folder) if changed or unmarked else None
     except Busy:
         logger.info("folder %s is being synced by another worker", folder.pk)
         return False
     if changed:
         bump_changes(folder.account.user_id, folder.pk)
+    try:
+        filters.filter_arrivals(folder, arrivals)
+    except Exception:  # a filter that fails must not stop the account's sync
+        logger.exception("filters of folder %s failed", folder.pk)
     return changed
 
 

@@ -24,13 +24,17 @@ def store_flags(folder: Folder, uids: list[int], uidvalidity: int, *, add=(), re
 
 
 def move_messages(
-    folder: Folder, uids: list[int], uidvalidity: int, destination: Folder
+    folder: Folder, uids: list[int], uidvalidity: int, destination: Folder, add_flags=()
 ) -> dict[int, int]:
-    """Returns {UID here: UID there} as the server reports it (COPYUID)."""
+    """Returns {UID here: UID there} as the server reports it (COPYUID).
+    ``add_flags`` are stored first, in the same session: a flag change queued
+    alongside could otherwise run after the move, on UIDs gone from here."""
     with open_imap(folder.account.incoming_settings()) as session:
         selected = session.select(folder.name, readonly=False)
         if selected.uidvalidity != uidvalidity:
             raise StaleEpoch(folder.pk)
+        if add_flags:
+            session.store_flags(uids, add=add_flags)
         return session.move(uids, destination.name)
 
 

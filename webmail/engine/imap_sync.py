@@ -76,7 +76,9 @@ def sync_folder_list(account: MailAccount, session: ImapSession) -> list[Folder]
         folder.selectable = info.selectable
         if folder.pk is None:
             folder.watch = folder.special_use == SpecialUse.INBOX
-        folder.save()
+            folder.save()
+        else:  # only the listing's fields: a folder's sync state has its own writers
+            folder.save(update_fields=["name", "delimiter", "special_use", "selectable"])
         known[name] = folder
     if listing_changed:
         bump_changes(account.user_id)  # open pages redraw their folder list
@@ -155,9 +157,9 @@ def discard_index(folder: Folder) -> None:
     logger.info("UIDVALIDITY of folder %s changed: rebuilding its index", folder.pk)
     with transaction.atomic():
         Message.objects.filter(folder=folder).delete()
-        folder.uidnext = folder.highestmodseq = None
+        folder.uidnext = folder.highestmodseq = folder.filtered_uid = None
         folder.complete = False
-        folder.save(update_fields=["uidnext", "highestmodseq", "complete"])
+        folder.save(update_fields=["uidnext", "highestmodseq", "complete", "filtered_uid"])
 
 
 def remove_uids(folder: Folder, uids) -> int:

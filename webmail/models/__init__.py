@@ -1,4 +1,5 @@
 from webmail.models.accounts import AccountStatus, MailAccount
+from webmail.models.filters import FilterExemption, MessageFilter
 from webmail.models.folders import Folder, SpecialUse
 from webmail.models.imports import MailImport
 from webmail.models.messages import Message, ThreadLink
@@ -6,10 +7,12 @@ from webmail.models.preferences import Preferences, TrustedSender, preferences_f
 
 __all__ = [
     "AccountStatus",
+    "FilterExemption",
     "Folder",
     "MailAccount",
     "MailImport",
     "Message",
+    "MessageFilter",
     "Preferences",
     "SpecialUse",
     "ThreadLink",

@@ -31,6 +31,10 @@ class Folder(models.Model):
     highestmodseq = models.BigIntegerField(null=True, blank=True)
     complete = models.BooleanField(default=False)
     last_synced_at = models.DateTimeField(null=True, blank=True)
+    # Filters (webmail.services.filters): the highest UID of the current epoch they
+    # have looked at. Empty: not started, the next pass only sets it, so the mail
+    # already there (an initial sync, a rebuilt index) is never filtered.
+    filtered_uid = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["account", "name"]

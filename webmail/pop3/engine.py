@@ -42,6 +42,7 @@ from webmail.pop3.headers import describe
 from webmail.pop3.models import DownloadedMessage, Pop3Options
 from webmail.pop3.raw_files import LocalStorageError, RawBatch
 from webmail.raw_store import read_raw
+from webmail.services import filters
 
 logger = logging.getLogger(__name__)
 
@@ -149,6 +150,10 @@ def _fetch(account: MailAccount, options: Pop3Options, now: datetime) -> FetchRe
     result.deleted = _record_server_state(account, known, maildrop, plan.delete.values(), now)
     result.downloaded, result.duplicates = download.created, download.duplicates
     result.over_limit = plan.over_limit
+    try:  # new mail in the Inbox, once its rows are committed
+        filters.filter_new_mail(target)
+    except Exception:  # a filter that fails must not fail the download
+        logger.exception("filters of folder %s failed", target.pk)
     return result
 
 

@@ -18,6 +18,7 @@ from webmail.pop3.headers import describe
 from webmail.pop3.models import Pop3Options
 from webmail.pop3.raw_files import RawBatch
 from webmail.raw_store import read_raw
+from webmail.services.filters import remember_moves
 
 __all__ = [
     "StorageFull",
@@ -104,6 +105,7 @@ def move_to_imap(messages: list[Message], destination: Folder) -> int:
     each message in one place or (at worst, a crash between the two) in both.
     Raises MailError when the server fails; returns how many moved."""
     _require_same_owner(messages, destination, source_protocol="pop3", target_protocol="imap")
+    remember_moves_by_folder(messages, destination)
     moved: list[tuple[Message, int | None]] = []
     try:
         with open_imap(destination.account.incoming_settings()) as session:
@@ -128,10 +130,20 @@ def move_from_imap(messages: list[Message], destination: Folder) -> int:
         by_folder[message.folder].append(message)
     if storage_used(destination.account.user) + sum(m.size for m in messages) > storage_limit():
         raise StorageFull
+    remember_moves_by_folder(messages, destination)
     moved = 0
     for folder, group in by_folder.items():
         moved += _move_folder_from_imap(folder, group, destination)
     return moved
+
+
+def remember_moves_by_folder(messages: list[Message], destination: Folder) -> None:
+    """Filters leave the moved messages alone in an Inbox (services.filters)."""
+    by_folder: dict[Folder, list[Message]] = defaultdict(list)
+    for message in messages:
+        by_folder[message.folder].append(message)
+    for folder, group in by_folder.items():
+        remember_moves(folder, destination, group)
 
 
 def _move_folder_from_imap(folder: Folder, group: list[Message], destination: Folder) -> int:

@@ -9,6 +9,7 @@ from webmail.mailbox_state import bump_changes, forget_folder_counts
 from webmail.models import Folder, Message, SpecialUse
 from webmail.pop3.local import allocate_uids
 from webmail.services import undo
+from webmail.services.filters import remember_moves
 from webmail.services.reading import set_flags
 
 FLAG_ACTIONS = {
@@ -37,10 +38,17 @@ def owned_messages(user, ids) -> list[Message]:
 
 
 def act_on_messages(
-    user, ids, action: str, destination_id: int | None = None, undo_token: str | None = None
+    user,
+    ids,
+    action: str,
+    destination_id: int | None = None,
+    undo_token: str | None = None,
+    *,
+    add_flags: list[str] | None = None,
 ) -> int:
     """Apply ``action`` to the person's messages among ``ids``; returns how many.
-    With ``undo_token``, the moves it makes can be undone by it (services.undo)."""
+    With ``undo_token``, the moves it makes can be undone by it (services.undo);
+    ``add_flags`` (IMAP) are stored on the server just before it moves them."""
     messages = owned_messages(user, ids)
     if not messages:
         return 0
@@ -55,7 +63,7 @@ def act_on_messages(
         if destination is None:
             remove(folder, group)
         elif destination != folder:
-            move(folder, group, destination, undo_token)
+            move(folder, group, destination, undo_token, add_flags=add_flags)
     bump_changes(user.pk)
     return len(messages)
 
@@ -81,10 +89,16 @@ def expect_divergence(folder: Folder) -> None:
 
 @transaction.atomic
 def move(
-    folder: Folder, messages: list[Message], destination: Folder, undo_token: str | None = None
+    folder: Folder,
+    messages: list[Message],
+    destination: Folder,
+    undo_token: str | None = None,
+    *,
+    add_flags: list[str] | None = None,
 ) -> None:
     forget_folder_counts(folder.pk)
     forget_folder_counts(destination.pk)
+    remember_moves(folder, destination, messages)
     if undo_token:
         pks = [message.pk for message in messages]
         undo.remember_move(undo_token, folder.account.user_id, folder, destination, pks)
@@ -94,9 +108,9 @@ def move(
     # of the destination that follows the MOVE brings them back there.
     uids = [message.uid for message in messages]
     expect_divergence(folder)
-    Message.objects.filter(pk__in=[m.pk for m in messages]).delete()
+    Message.objects.filter(pk__in=[m.pk for m in messages]).only("pk").delete()
     tasks.move_messages.delay_on_commit(
-        folder.pk, uids, folder.uidvalidity, destination.pk, undo_token
+        folder.pk, uids, folder.uidvalidity, destination.pk, undo_token, add_flags
     )
 
 
