@@ -217,6 +217,8 @@ def delete_folders(account_id: int, names: list[str]):
 
 @shared_task
 def collect_raw_garbage() -> int:
+    """Run by beat: raw files nothing refers to, and the uploads of dead imports."""
+    mail_import.abandon_stale_imports()
     return raw_gc.collect()
 
 

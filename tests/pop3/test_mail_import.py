@@ -1,11 +1,13 @@
 """Import into a POP3 account's local folders, and export from them."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.messages import make_message, tricky_messages
 from webmail.mail.mbox import mbox_entry, read_mbox
@@ -114,3 +116,22 @@ def test_a_retried_import_does_not_double_anything(inbox, monkeypatch):
     ids = sorted(Message.objects.filter(folder=inbox).values_list("message_id", flat=True))
     assert ids == [f"<m{n}@example.org>" for n in range(5)]
     assert MailImport.objects.get(pk=job.pk).imported == 5
+
+
+def test_an_import_whose_worker_died_is_stopped_in_the_end_and_its_upload_removed(
+    inbox, alice_client
+):
+    dead = mail_import.start_import(inbox, [upload("a.eml", make_message(1))])
+    alive = mail_import.start_import(inbox, [upload("b.eml", make_message(2))])
+    MailImport.objects.filter(pk=dead.pk).update(
+        state=MailImport.State.RUNNING, created_at=timezone.now() - timedelta(days=3)
+    )
+
+    assert mail_import.abandon_stale_imports() == 1
+
+    dead.refresh_from_db()
+    assert dead.state == MailImport.State.STOPPED and dead.stopped_because == "abandoned"
+    assert not default_storage.exists(dead.files[0][0])
+    assert default_storage.exists(alive.files[0][0])  # a day old at most: left to run
+    page = alice_client.get(reverse("webmail:manage_folders", args=[inbox.account_id]))
+    assert "it stopped half way; what it imported stays" in page.content.decode()

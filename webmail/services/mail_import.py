@@ -10,6 +10,7 @@ looked for on the server by its Message-ID before it is sent again."""
 
 import secrets
 from collections.abc import Iterator
+from datetime import timedelta
 from itertools import islice
 
 from django.core.files.storage import default_storage
@@ -45,6 +46,9 @@ ROW_FLAGS = {SEEN: "is_seen", ANSWERED: "is_answered", FLAGGED: "is_flagged"}
 NOT_MAIL = "not_mail"
 REFUSED = "refused"
 MBOX, EML = "mbox", "eml"
+ABANDONED = "abandoned"
+# Longer than a task can live: 24 soft-time-limit retries of an hour, and error retries.
+STALE_AFTER = timedelta(days=2)
 
 
 class StopImport(Exception):
@@ -108,6 +112,20 @@ def finish(job: MailImport, state: str, reason: str = "") -> None:
     job.save()
     for name, _original in job.files:
         default_storage.delete(name)
+
+
+def abandon_stale_imports(now=None) -> int:
+    """Imports a worker died in (killed at its hard time limit, or the machine went
+    down) never finish by themselves: past any run's longest life they are marked
+    stopped, keeping what they imported, and their uploaded files are removed."""
+    cutoff = (now or timezone.now()) - STALE_AFTER
+    stale = MailImport.objects.filter(
+        state__in=[MailImport.State.QUEUED, MailImport.State.RUNNING], created_at__lt=cutoff
+    )
+    jobs = list(stale)
+    for job in jobs:
+        finish(job, MailImport.State.STOPPED, ABANDONED)
+    return len(jobs)
 
 
 def entries_of(job: MailImport) -> Iterator[MboxEntry]:

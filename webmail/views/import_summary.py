@@ -11,7 +11,10 @@ SKIP_REASONS = {
     mail_import.NOT_MAIL: gettext_lazy("not a mail message"),
     mail_import.REFUSED: gettext_lazy("refused by the server"),
 }
-STOP_REASONS = {"storage_full": gettext_lazy("your storage space here is full")}
+STOP_REASONS = {
+    "storage_full": gettext_lazy("your storage space here is full"),
+    mail_import.ABANDONED: gettext_lazy("it stopped half way; what it imported stays"),
+}
 
 
 def import_summary(job: MailImport) -> str:
