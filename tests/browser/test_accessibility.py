@@ -44,6 +44,8 @@ def signed_in_pages(account, alice) -> list[str]:
         "/settings/privacy/",
         "/settings/security/",
         "/settings/storage/",
+        "/settings/filters/",
+        "/settings/filters/new/",
         "/accounts/2fa/",
         "/no-such-page/",
     ]
