@@ -10,6 +10,7 @@ from imapclient import IMAPClient
 
 from tests.harness.faulty_proxy import FaultyProxy
 from tests.messages import make_message
+from webmail import tasks
 from webmail.engine import account_sync
 from webmail.engine.imap_sync import sync_folder, sync_folder_list
 from webmail.mail import imap
@@ -225,6 +226,20 @@ def test_syncs_cut_at_random_points_always_converge(account, dovecot, mail_user,
     assert comparable(index_state(account, "INBOX")) == comparable(
         server_state(other_device, "INBOX")
     )
+
+
+def test_syncing_a_folder_deleted_elsewhere_reads_the_folder_list_instead_of_failing(
+    account, other_device
+):
+    other_device.create_folder("Old")
+    account_sync.sync_account(account)
+    old = Folder.objects.get(account=account, name="Old")
+    other_device.delete_folder("Old")  # push or a person asks for this folder next
+
+    tasks.sync_folder(old.pk)  # would raise (and be retried for minutes) otherwise
+
+    assert not Folder.objects.filter(pk=old.pk).exists()
+    assert MailAccount.objects.get(pk=account.pk).status == AccountStatus.OK
 
 
 def test_two_concurrent_syncs_of_the_same_folder_leave_no_duplicates(account, dovecot, mail_user):

@@ -7,7 +7,7 @@ from django.utils import timezone
 from webmail.engine.bodies import index_bodies
 from webmail.engine.imap_sync import discard_index, sync_folder, sync_folder_list, sync_order
 from webmail.engine.quota import record_quota
-from webmail.mail.errors import AuthError, MailError
+from webmail.mail.errors import AuthError, MailError, ProtocolError
 from webmail.mail.imap import ImapSession, open_imap
 from webmail.mailbox_state import Busy, bump_changes, exclusive, store_account_status
 from webmail.models import AccountStatus, Folder, MailAccount, Message
@@ -127,9 +127,15 @@ def index_account_bodies(account: MailAccount, limit: int) -> int:
 
 
 def sync_one_folder(folder: Folder) -> None:
-    """What push (IDLE) triggers: just this folder."""
+    """What push (IDLE) triggers: just this folder. One deleted (or renamed) on the
+    server since is not retried for minutes: the folder list is read again."""
 
     def work(session: ImapSession) -> None:
-        sync_folder_locked(folder, session)
+        try:
+            sync_folder_locked(folder, session)
+        except ProtocolError:
+            if any(info.name == folder.name for info in session.list_folders()):
+                raise
+            sync_folder_list(folder.account, session)
 
     run_guarded(folder.account, work)
