@@ -88,3 +88,22 @@ def test_the_search_expression_matches_the_gin_index(mailbox):
         plan = query.explain()
         cursor.execute("RESET enable_seqscan")
     assert "message_search_document" in plan
+
+
+def test_a_flag_change_touches_no_index_not_even_on_indexed_bodies(mailbox):
+    """On PostgreSQL a read or flagged mark is a HOT update (migration 0009): the
+    full-text index is not rewritten from the body for it."""
+    if connection.vendor != "postgresql":
+        pytest.skip("HOT updates are PostgreSQL's")
+    folder = Folder.objects.filter(account__user__email="alice@example.org").first()
+    long_body = " ".join(f"word{n}" for n in range(3000))  # out of line, like real mail
+    Message.objects.bulk_create(
+        Message(account=folder.account, folder=folder, uid=1000 + n, body_text=long_body,
+                internal_date="2026-11-01T10:00Z")
+        for n in range(200)
+    )  # fmt: skip
+    indexed = Message.objects.filter(folder=folder, uid__gte=1000)
+    with connection.cursor() as cursor:
+        changed = indexed.update(is_seen=True)
+        cursor.execute("SELECT pg_stat_get_xact_tuples_hot_updated('webmail_message'::regclass)")
+        assert cursor.fetchone()[0] >= changed == 200

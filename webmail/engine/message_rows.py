@@ -207,13 +207,19 @@ def insert_defaults() -> dict[str, object]:
     return defaults
 
 
+FLAG_COLUMNS = [*SYSTEM_FLAGS.values(), "keywords", "modseq"]
+
+
 def apply_flag_updates(folder: Folder, updates: list[FlagUpdate]) -> int:
-    """Update the rows whose flags differ; returns how many changed."""
+    """Update the rows whose flags differ; returns how many changed. Only the flag
+    columns are read and written (reading whole rows brought every indexed body
+    along), in one statement on PostgreSQL."""
     if not updates:
         return 0
     by_uid = {update.uid: update for update in updates}
     changed = []
-    for row in Message.objects.filter(folder=folder, uid__in=list(by_uid)).iterator(2000):
+    rows = Message.objects.filter(folder=folder, uid__in=list(by_uid))
+    for row in rows.only("pk", "uid", *FLAG_COLUMNS).iterator(2000):
         update = by_uid[row.uid]
         fields = flag_fields(update.flags)
         if any(getattr(row, name) != value for name, value in fields.items()):
@@ -221,5 +227,14 @@ def apply_flag_updates(folder: Folder, updates: list[FlagUpdate]) -> int:
                 setattr(row, name, value)
             row.modseq = update.modseq or row.modseq
             changed.append(row)
-    Message.objects.bulk_update(changed, [*SYSTEM_FLAGS.values(), "keywords", "modseq"], 500)
+    if copy_rows.available():
+        values = itemgetter(*SYSTEM_FLAGS.values())
+        copy_rows.update_by_pk(
+            Message,
+            ["id", *FLAG_COLUMNS],
+            [(row.pk, *values(vars(row)), json.dumps(row.keywords), row.modseq) for row in changed],
+            durable=False,  # the server keeps the flags: see copy_rows._stage
+        )
+    else:
+        Message.objects.bulk_update(changed, FLAG_COLUMNS, 500)
     return len(changed)
