@@ -44,8 +44,8 @@ from webmail.mail.imap_errors import from_server_text, translated
 from webmail.mail.imap_fetch import (
     SUMMARY_ITEMS,
     parse_bodies,
-    parse_header_fields,
     parse_flag_updates,
+    parse_header_fields,
     parse_summaries,
 )
 from webmail.mail.imap_parse import (
