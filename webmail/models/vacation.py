@@ -20,7 +20,7 @@ class VacationReply(models.Model):
     first_day = models.DateField(_("first day"), null=True, blank=True)
     last_day = models.DateField(_("last day"), null=True, blank=True)
     subject = models.CharField(_("subject"), max_length=200, blank=True)
-    text = models.TextField(_("message"), max_length=5000)
+    text = models.TextField(_("message"), max_length=5000, blank=True)
     contacts_only = models.BooleanField(_("only reply to people in my contacts"), default=False)
     days = models.PositiveSmallIntegerField(
         _("reply to the same person at most once every"), default=DEFAULT_DAYS
