@@ -48,8 +48,10 @@ def reply_to_arrivals(folder: Folder, claimed: tuple[int, int] | None, read: Hea
     if vacation is None:
         return 0
     after, through = claimed
+    # INTERNALDATE has whole seconds: mail of the second it was switched on counts.
+    since = vacation.enabled_at.replace(microsecond=0)
     arrivals = Message.objects.filter(
-        folder=folder, uid__gt=after, uid__lte=through, internal_date__gte=vacation.enabled_at
+        folder=folder, uid__gt=after, uid__lte=through, internal_date__gte=since
     )
     due = [m for m in arrivals.order_by("uid") if within_dates(vacation, m.internal_date)]
     if not due:
