@@ -157,8 +157,9 @@ def _fetch(account: MailAccount, options: Pop3Options, now: datetime) -> FetchRe
 def _sort_and_answer(target: Folder) -> None:
     """New mail in the Inbox, once its rows are committed: filters, then the
     vacation reply on what they left there. Neither may fail the download."""
-    arrivals = filters.claim_arrivals(target)
+    arrivals = None
     try:
+        arrivals = filters.claim_arrivals(target)
         filters.filter_arrivals(target, arrivals)
     except Exception:
         logger.exception("filters of folder %s failed", target.pk)
