@@ -11,7 +11,7 @@ answer an address once.
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -53,7 +53,8 @@ def reply_to_arrivals(folder: Folder, claimed: tuple[int, int] | None, read: Hea
     arrivals = Message.objects.filter(
         folder=folder, uid__gt=after, uid__lte=through, internal_date__gte=since
     )
-    due = [m for m in arrivals.order_by("uid") if within_dates(vacation, m.internal_date)]
+    zone = person_zone(vacation)
+    due = [m for m in arrivals.order_by("uid") if within_dates(vacation, m.internal_date, zone)]
     if not due:
         return 0
     blocks = read([message.uid for message in due])
@@ -70,10 +71,14 @@ def active_vacation(account_id: int) -> VacationReply | None:
     return enabled.exclude(enabled_at=None).select_related("account__user").first()
 
 
-def within_dates(vacation: VacationReply, instant: datetime) -> bool:
-    """The first and last days are whole days in the person's time zone."""
+def person_zone(vacation: VacationReply) -> tzinfo:
     zone = zone_or_none(preferences_for(vacation.account.user).time_zone)
-    day = timezone.localtime(instant, zone or timezone.get_default_timezone()).date()
+    return zone or timezone.get_default_timezone()
+
+
+def within_dates(vacation: VacationReply, instant: datetime, zone: tzinfo) -> bool:
+    """The first and last days are whole days in the person's time zone."""
+    day = timezone.localtime(instant, zone).date()
     return (vacation.first_day is None or vacation.first_day <= day) and (
         vacation.last_day is None or day <= vacation.last_day
     )
