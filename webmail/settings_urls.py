@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from webmail.views import filters, settings_page, settings_security
+from webmail.views import filters, settings_page, settings_security, vacation
 
 urlpatterns = [
     path("", settings_page.profile, name="settings"),
@@ -33,4 +33,6 @@ urlpatterns = [
     path("filters/<int:pk>/toggle/", filters.filter_toggle, name="settings_filter_toggle"),
     path("filters/<int:pk>/move/", filters.filter_shift, name="settings_filter_move"),
     path("filters/<int:pk>/run/", filters.filter_run, name="settings_filter_run"),
+    path("vacation/", vacation.vacation_list, name="settings_vacation"),
+    path("vacation/<int:pk>/", vacation.vacation_edit, name="settings_vacation_edit"),
 ]

@@ -46,6 +46,8 @@ def signed_in_pages(account, alice) -> list[str]:
         "/settings/storage/",
         "/settings/filters/",
         "/settings/filters/new/",
+        "/settings/vacation/",
+        f"/settings/vacation/{account.pk}/",
         "/accounts/2fa/",
         "/no-such-page/",
     ]

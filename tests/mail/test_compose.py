@@ -407,3 +407,20 @@ def test_a_forwarded_message_is_message_rfc822_when_it_can_be_else_an_eml_file()
         "Cafe.eml",
     )
     assert as_file.get_content() == eight_bit
+
+
+def test_extra_header_fields_are_added_and_line_breaks_in_them_refused():
+    raw = build_message(
+        sender=Mailbox("alice@courriel.test"),
+        to=[Mailbox("bob@example.net")],
+        subject="Away",
+        text="Back Monday.",
+        extra_headers=[("Auto-Submitted", "auto-replied")],
+    )
+    assert b"\r\nAuto-Submitted: auto-replied\r\n" in raw
+    with pytest.raises(ValueError):
+        build_message(
+            sender=Mailbox("alice@courriel.test"),
+            to=[Mailbox("bob@example.net")],
+            extra_headers=[("Auto-Submitted", "no\r\nBcc: victim@example.net")],
+        )

@@ -403,3 +403,28 @@ def test_messages_are_found_by_message_id_and_odd_ids_are_refused(dovecot, mail_
     for odd in ["<m1@example.org> OR ALL", "m1@example.org", "<a@b>\r\nA1 LOGOUT", ""]:
         with pytest.raises(ProtocolError):
             session.uids_with_message_id(odd)
+
+
+def test_header_fields_come_alone_for_several_messages_and_leave_them_unread(
+    dovecot, mail_user, session
+):
+    robot = dovecot.deliver(mail_user, message(headers="Auto-Submitted: auto-replied\r\n"))
+    plain = dovecot.deliver(mail_user, message(body="A long body. " * 500))
+    session.select("INBOX")
+
+    blocks = session.fetch_header_fields([robot, plain, plain + 10], ["Auto-Submitted", "From"])
+
+    assert (
+        blocks[robot]
+        == b"From: Alice <alice@courriel.test>\r\nAuto-Submitted: auto-replied\r\n\r\n"
+    )
+    assert blocks[plain] == b"From: Alice <alice@courriel.test>\r\n\r\n"
+    assert plain + 10 not in blocks
+    assert all(b"\\Seen" not in update.flags for update in session.fetch_flags(uids=[robot, plain]))
+
+
+@pytest.mark.parametrize("name", ["From)] BODY[", "X Spam", ""])
+def test_header_field_names_that_would_change_the_command_are_refused(session, name):
+    session.select("INBOX")
+    with pytest.raises(ProtocolError):
+        session.fetch_header_fields([1], [name])

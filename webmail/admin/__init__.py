@@ -2,4 +2,4 @@
 
 Autodiscovery imports this package; each module registers its own pages."""
 
-from webmail.admin import filters, log_entries, mail_accounts  # noqa: F401
+from webmail.admin import filters, log_entries, mail_accounts, vacation  # noqa: F401

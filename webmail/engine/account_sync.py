@@ -33,8 +33,9 @@ def sync_folder_locked(folder: Folder, session: ImapSession) -> bool:
 
     New mail in the Inbox is then filtered, as a person's actions would sort it: the
     UIDs are claimed under the lock (a sync running alongside could leave a gap below
-    the newest stored one), the filters act after it, on the index and through tasks."""
-    from webmail.services import filters  # its actions queue tasks, which import this
+    the newest stored one), the filters act after it, on the index and through tasks;
+    then the vacation reply answers what is still in the Inbox."""
+    from webmail.services import filters, vacation  # they queue tasks, which import this
 
     try:
         with exclusive(f"sync-folder:{folder.pk}"):
@@ -50,7 +51,23 @@ def sync_folder_locked(folder: Folder, session: ImapSession) -> bool:
         filters.filter_arrivals(folder, arrivals)
     except Exception:  # a filter that fails must not stop the account's sync
         logger.exception("filters of folder %s failed", folder.pk)
+    try:
+        vacation.reply_to_arrivals(folder, arrivals, header_reader(folder, session))
+    except Exception:  # nor a reply that cannot be written or read for
+        logger.exception("vacation reply of folder %s failed", folder.pk)
     return changed
+
+
+def header_reader(folder: Folder, session: ImapSession):
+    """The vacation reply reads only the header fields it screens, from the server."""
+    from webmail.mail.auto_reply import SCREENED_FIELDS
+
+    def read(uids: list[int]) -> dict[int, bytes]:
+        if session.selected != folder.name:
+            session.select(folder.name)
+        return session.fetch_header_fields(uids, SCREENED_FIELDS)
+
+    return read
 
 
 def run_guarded(account: MailAccount, work, *, record_success: bool = True) -> None:

@@ -100,6 +100,7 @@ def build_message(
     date: datetime | None = None,
     in_reply_to: str | None = None,
     references: Sequence[str] = (),
+    extra_headers: Sequence[tuple[str, str]] = (),
 ) -> bytes:
     """The message as bytes, ready for SMTP and IMAP APPEND.
 
@@ -110,7 +111,8 @@ def build_message(
     names and filenames is dropped, and runs of it in names are made one space
     (folding and phrase parsing would not keep them anyway). Raises ValueError for a header
     value with a line break, a malformed message id, a naive date or an address
-    that needs SMTPUTF8 (a non-ASCII local part)."""
+    that needs SMTPUTF8 (a non-ASCII local part). ``extra_headers`` are (name,
+    value) pairs such as ("Auto-Submitted", "auto-replied"), added as given."""
     message = EmailMessage(policy=POLICY)
     _set_headers(
         message,
@@ -123,6 +125,8 @@ def build_message(
         date=date or datetime.now(UTC),
     )
     _set_thread_headers(message, in_reply_to, references)
+    for name, value in extra_headers:
+        message[_single_line(name, "header name")] = _single_line(value, name)
     _set_body(message, text, html, attachments)
     return message.as_bytes(policy=POLICY)
 

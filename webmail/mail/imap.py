@@ -45,6 +45,7 @@ from webmail.mail.imap_fetch import (
     SUMMARY_ITEMS,
     parse_bodies,
     parse_flag_updates,
+    parse_header_fields,
     parse_summaries,
 )
 from webmail.mail.imap_parse import (
@@ -88,6 +89,8 @@ MAX_IDLE_SECONDS = 29 * 60
 NOOP_POLL_SECONDS = 1.0
 CLOSE_TIMEOUT_SECONDS = 5.0
 SUMMARY_BATCH = 2000
+# Header field names as sent in HEADER.FIELDS: letters, digits and hyphens only.
+HEADER_NAME = re.compile(r"[A-Za-z0-9-]{1,76}")
 _CHANGE_RESPONSES = frozenset({b"EXISTS", b"EXPUNGE", b"FETCH", b"VANISHED"})
 _APPENDUID = re.compile(rb"\[APPENDUID \d+ ([0-9:,]+)\]", re.IGNORECASE)
 _UNSELECTABLE = frozenset({"\\noselect", "\\nonexistent"})
@@ -439,6 +442,18 @@ class ImapSession:
         if not uids:
             return {}
         return parse_bodies(self._uid_fetch(list(uids), "(UID BODY.PEEK[])"), b"BODY[]")
+
+    @_gateway
+    def fetch_header_fields(self, uids: Sequence[int], names: Sequence[str]) -> dict[int, bytes]:
+        """Only the named header fields of each message, as a header block, in one
+        FETCH per chunk (BODY.PEEK[HEADER.FIELDS (…)]: \\Seen stays as it was).
+        A message with none of them gets an empty block; gone UIDs are absent."""
+        if not uids:
+            return {}
+        if not names or not all(HEADER_NAME.fullmatch(name) for name in names):
+            raise ProtocolError("invalid_header_name", f"not header field names: {names!r:.200}")
+        items = f"(UID BODY.PEEK[HEADER.FIELDS ({' '.join(names)})])"
+        return parse_header_fields(self._uid_fetch(list(uids), items))
 
     @_gateway
     def fetch_part(self, uid: int, section: str) -> bytes:

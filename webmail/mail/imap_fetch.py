@@ -76,6 +76,17 @@ def parse_bodies(data: Data, key: bytes) -> dict[int, bytes]:
     }
 
 
+def parse_header_fields(data: Data) -> dict[int, bytes]:
+    """The BODY[HEADER.FIELDS (…)] block of each FETCH response, by UID; servers
+    echo the field list in their own way (case, quoting), so any such key counts."""
+    blocks: dict[int, bytes] = {}
+    for uid, items in _items_by_uid(data).items():
+        for key, value in items.items():
+            if key.upper().startswith(b"BODY[HEADER.FIELDS ") and isinstance(value, bytes):
+                blocks[uid] = value
+    return blocks
+
+
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     # A bulk FETCH allocates a million small acyclic objects; the cyclic garbage

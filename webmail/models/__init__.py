@@ -4,6 +4,7 @@ from webmail.models.folders import Folder, SpecialUse
 from webmail.models.imports import MailImport
 from webmail.models.messages import Message, ThreadLink
 from webmail.models.preferences import Preferences, TrustedSender, preferences_for
+from webmail.models.vacation import VacationRecipient, VacationReply
 
 __all__ = [
     "AccountStatus",
@@ -17,5 +18,7 @@ __all__ = [
     "SpecialUse",
     "ThreadLink",
     "TrustedSender",
+    "VacationRecipient",
+    "VacationReply",
     "preferences_for",
 ]

@@ -42,7 +42,7 @@ from webmail.pop3.headers import describe
 from webmail.pop3.models import DownloadedMessage, Pop3Options
 from webmail.pop3.raw_files import LocalStorageError, RawBatch
 from webmail.raw_store import read_raw
-from webmail.services import filters
+from webmail.services import filters, vacation
 
 logger = logging.getLogger(__name__)
 
@@ -150,11 +150,23 @@ def _fetch(account: MailAccount, options: Pop3Options, now: datetime) -> FetchRe
     result.deleted = _record_server_state(account, known, maildrop, plan.delete.values(), now)
     result.downloaded, result.duplicates = download.created, download.duplicates
     result.over_limit = plan.over_limit
-    try:  # new mail in the Inbox, once its rows are committed
-        filters.filter_new_mail(target)
-    except Exception:  # a filter that fails must not fail the download
-        logger.exception("filters of folder %s failed", target.pk)
+    _sort_and_answer(target)
     return result
+
+
+def _sort_and_answer(target: Folder) -> None:
+    """New mail in the Inbox, once its rows are committed: filters, then the
+    vacation reply on what they left there. Neither may fail the download."""
+    arrivals = None
+    try:
+        arrivals = filters.claim_arrivals(target)
+        filters.filter_arrivals(target, arrivals)
+    except Exception:
+        logger.exception("filters of folder %s failed", target.pk)
+    try:
+        vacation.reply_to_arrivals(target, arrivals, vacation.stored_headers(target))
+    except Exception:
+        logger.exception("vacation reply of folder %s failed", target.pk)
 
 
 def _target_folder(options: Pop3Options, folders: dict[str, Folder]) -> Folder:

@@ -169,11 +169,6 @@ def remember_moves(source: Folder, destination: Folder, messages: list[Message])
     )
 
 
-def filter_new_mail(folder: Folder) -> int:
-    """Claim and filter in one go (POP3: the download already holds its lock)."""
-    return filter_arrivals(folder, claim_arrivals(folder))
-
-
 def start_marks(account) -> None:
     """A first filter must not sort the mail already in the Inbox: an Inbox that
     no pass has marked yet is marked now, at its newest message."""
