@@ -91,7 +91,7 @@ def test_the_search_expression_matches_the_gin_index(mailbox):
 
 
 def test_a_flag_change_touches_no_index_not_even_on_indexed_bodies(mailbox):
-    """On PostgreSQL a read or flagged mark is a HOT update (migration 0009): the
+    """On PostgreSQL a read or flagged mark is a HOT update (migration 0010): the
     full-text index is not rewritten from the body for it."""
     if connection.vendor != "postgresql":
         pytest.skip("HOT updates are PostgreSQL's")

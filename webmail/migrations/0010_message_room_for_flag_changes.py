@@ -24,6 +24,6 @@ def reset(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("webmail", "0008_message_filters")]
+    dependencies = [("webmail", "0009_vacation_reply")]
 
     operations = [migrations.RunPython(make_room, reset)]
