@@ -4,11 +4,12 @@ a real Celery worker; and on a POP3 account's own folders."""
 import re
 
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from tests.conftest import wait_until
 from tests.messages import make_message
+from tests.test_inline_images import DOWN_CACHE
 from webmail import tasks
 from webmail.engine import account_sync
 from webmail.models import Folder, Message
@@ -142,3 +143,12 @@ def test_undoing_a_move_the_server_refused_says_so(
         b"Subject: Message 0",
         b"Subject: Message 1",
     ]
+
+
+def test_with_the_cache_down_the_move_still_happens_without_an_undo(alice_client, synced):
+    message = Message.objects.get(account=synced, subject="Message 0")
+    # Not the settings fixture: it is undone after conftest's cache clean-up.
+    with override_settings(CACHES={"default": DOWN_CACHE}):
+        page = archive(alice_client, message)
+    assert ">Undo</button>" not in page
+    assert subjects_in(synced, "INBOX") == ["Message 1"]  # gone from the list, as ever

@@ -7,8 +7,11 @@ its rows back. Undone after, a task moves the messages back by the UIDs the
 server gave them (COPYUID). Whichever of the task and the undo comes first
 claims the move in Redis, so the two never both act. POP3 folders are
 Courriel's own: their rows simply go back.
+
+With the cache down, moves go on as ever and no undo is offered.
 """
 
+import logging
 import secrets
 
 from django.core.cache import cache
@@ -17,6 +20,7 @@ from django.db import transaction
 from webmail.mailbox_state import bump_changes, forget_folder_counts
 from webmail.models import Folder, Message
 
+logger = logging.getLogger(__name__)
 UNDO_SECONDS = 10 * 60
 APPLY, CANCEL = "apply", "cancel"
 
@@ -29,51 +33,64 @@ def _key(token: str, *parts) -> str:
     return ":".join(["undo", token, *map(str, parts)])
 
 
+def _quietly(operation, default=None):
+    try:
+        return operation()
+    except Exception:
+        logger.warning("undo state unavailable", exc_info=True)
+        return default
+
+
 def remember_move(
     token: str, user_id: int, source: Folder, destination: Folder, pks: list[int]
 ) -> None:
     """What undoing ``token`` will have to do for one source folder."""
-    entry = cache.get(_key(token)) or {"user": user_id, "moves": []}
-    entry["moves"].append(
-        {
-            "source": source.pk,
-            "destination": destination.pk,
-            "local": source.account.protocol != "imap",
-            "pks": pks,
-        }
-    )
-    cache.set(_key(token), entry, UNDO_SECONDS)
+    move = {
+        "source": source.pk,
+        "destination": destination.pk,
+        "local": source.account.protocol != "imap",
+        "pks": pks,
+    }
+
+    def remember():
+        entry = cache.get(_key(token)) or {"user": user_id, "moves": []}
+        entry["moves"].append(move)
+        cache.set(_key(token), entry, UNDO_SECONDS)
+
+    _quietly(remember)
 
 
 def can_undo(token: str) -> bool:
-    return cache.get(_key(token)) is not None
+    return _quietly(lambda: cache.get(_key(token)) is not None, default=False)
 
 
 def claim(token: str, source_id: int, how: str) -> bool:
     """True for the first of the move task (APPLY) and the undo (CANCEL), and
-    again for it alone (a retried task)."""
+    again for it alone (a retried task). Without the cache, the move goes ahead."""
     key = _key(token, source_id, "claim")
-    return cache.add(key, how, UNDO_SECONDS) or cache.get(key) == how
+    return _quietly(
+        lambda: cache.add(key, how, UNDO_SECONDS) or cache.get(key) == how,
+        default=how == APPLY,
+    )
 
 
 def remember_new_uids(token: str, source_id: int, uidvalidity: int | None, uids: list[int]) -> None:
     """Written by the move task once the server answered (empty: nothing to move back)."""
-    cache.set(
-        _key(token, source_id, "moved"), {"uidvalidity": uidvalidity, "uids": uids}, UNDO_SECONDS
-    )
+    moved = {"uidvalidity": uidvalidity, "uids": uids}
+    _quietly(lambda: cache.set(_key(token, source_id, "moved"), moved, UNDO_SECONDS))
 
 
 def new_uids(token: str, source_id: int) -> dict | None:
-    return cache.get(_key(token, source_id, "moved"))
+    return _quietly(lambda: cache.get(_key(token, source_id, "moved")))
 
 
 def undo(user, token: str) -> bool:
     """Put back what ``token`` moved; False when there is nothing (left) to undo."""
     from webmail import tasks  # tasks import this module
 
-    entry = cache.get(_key(token))
-    if not entry or entry["user"] != user.pk or not cache.delete(_key(token)):
-        return False  # unknown, someone else's, expired, or undone already
+    entry = _quietly(lambda: cache.get(_key(token)))
+    if not entry or entry["user"] != user.pk or not _quietly(lambda: cache.delete(_key(token))):
+        return False  # unknown, someone else's, expired, undone already, or no cache
     for move in entry["moves"]:
         if move["local"]:
             move_rows_back(move)
