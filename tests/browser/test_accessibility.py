@@ -1,5 +1,5 @@
 """axe-core (the rules browsers' accessibility audits use) finds nothing to
-report on Courriel's pages, on a desktop and on a phone."""
+report on Courriel's pages, on a desktop and on a phone, in the light and dark themes."""
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -53,13 +53,18 @@ def signed_in_pages(account, alice) -> list[str]:
     ]
 
 
-def test_signed_in_pages(signed_in_page: Page, site, mailbox, alice, media):  # noqa: F811
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_signed_in_pages(signed_in_page: Page, site, mailbox, alice, media, scheme):  # noqa: F811
+    signed_in_page.emulate_media(color_scheme=scheme)  # the theme follows the device's
     found = {}
     for path in signed_in_pages(mailbox, alice):
         signed_in_page.goto(site + path)
         if problems := violations(signed_in_page):
             found[path] = problems
     assert found == {}
+    background = signed_in_page.evaluate("getComputedStyle(document.body).backgroundColor")
+    red, green, blue = map(int, background[background.index("(") + 1 : -1].split(",")[:3])
+    assert (red + green + blue < 384) == (scheme == "dark")  # the audit saw that theme
 
 
 def test_pages_before_signing_in(page: Page, site):
