@@ -13,7 +13,8 @@ logger = logging.getLogger(__name__)
 LOCK_SECONDS = 15 * 60
 
 
-def _quietly(operation, default=None):
+def quietly(operation, default=None):
+    """``operation()``, or ``default`` while the cache is down (logged)."""
     try:
         return operation()
     except Exception:
@@ -38,16 +39,16 @@ def bump_changes(user_id: int, folder_id: int | None = None) -> int | None:
     """Counts changes to a person's mail, and to one folder of it; views and
     live updates compare these counters with the ones they last saw."""
     if folder_id is not None:
-        _quietly(lambda: _increment(folder_changes_key(folder_id)))
-    return _quietly(lambda: _increment(changes_key(user_id)))
+        quietly(lambda: _increment(folder_changes_key(folder_id)))
+    return quietly(lambda: _increment(changes_key(user_id)))
 
 
 def change_counter(user_id: int) -> int:
-    return _quietly(lambda: cache.get(changes_key(user_id), 0), 0)
+    return quietly(lambda: cache.get(changes_key(user_id), 0), 0)
 
 
 def folder_change_counter(folder_id: int) -> int:
-    return _quietly(lambda: cache.get(folder_changes_key(folder_id), 0), 0)
+    return quietly(lambda: cache.get(folder_changes_key(folder_id), 0), 0)
 
 
 def folder_counts_key(folder_id: int) -> str:
@@ -55,28 +56,28 @@ def folder_counts_key(folder_id: int) -> str:
 
 
 def store_folder_counts(folder_id: int, total: int, unread: int) -> None:
-    _quietly(lambda: cache.set(folder_counts_key(folder_id), (total, unread), timeout=None))
+    quietly(lambda: cache.set(folder_counts_key(folder_id), (total, unread), timeout=None))
 
 
 def forget_folder_counts(folder_id: int) -> None:
     """The next page recounts from the database."""
-    _quietly(lambda: cache.delete(folder_counts_key(folder_id)))
+    quietly(lambda: cache.delete(folder_counts_key(folder_id)))
 
 
 def folder_counts(folder_id: int) -> tuple[int, int] | None:
-    return _quietly(lambda: cache.get(folder_counts_key(folder_id)))
+    return quietly(lambda: cache.get(folder_counts_key(folder_id)))
 
 
 def many_folder_counts(folder_ids: list[int]) -> dict[int, tuple[int, int]]:
     """Counts of the folders Redis knows, in one round trip (a folder list has dozens)."""
     keys = {folder_counts_key(pk): pk for pk in folder_ids}
-    found = _quietly(lambda: cache.get_many(list(keys)), {})
+    found = quietly(lambda: cache.get_many(list(keys)), {})
     return {keys[key]: value for key, value in found.items()}
 
 
 def store_account_status(account_id: int, status: str, error: str = "") -> None:
     value = {"status": status, "error": error}
-    _quietly(lambda: cache.set(f"mailbox:status:{account_id}", value, timeout=None))
+    quietly(lambda: cache.set(f"mailbox:status:{account_id}", value, timeout=None))
 
 
 def notices_key(user_id: int) -> str:
@@ -91,7 +92,7 @@ def notify(user_id: int, error_code: str) -> None:
         notices = cache.get(notices_key(user_id), [])
         cache.set(notices_key(user_id), [*notices[-9:], error_code], timeout=7 * 24 * 3600)
 
-    _quietly(append)
+    quietly(append)
 
 
 def take_notices(user_id: int) -> list[str]:
@@ -101,7 +102,7 @@ def take_notices(user_id: int) -> list[str]:
             cache.delete(notices_key(user_id))
         return notices
 
-    return _quietly(take, [])
+    return quietly(take, [])
 
 
 class Busy(Exception):
@@ -115,10 +116,10 @@ def exclusive(name: str, seconds: int = LOCK_SECONDS) -> Iterator[None]:
     With the cache down, work goes ahead unlocked: syncs are idempotent, so the
     worst case is duplicated effort, never a wrong index."""
     key, token = f"lock:{name}", secrets.token_hex(8)
-    acquired = _quietly(lambda: cache.add(key, token, timeout=seconds), True)
+    acquired = quietly(lambda: cache.add(key, token, timeout=seconds), True)
     if not acquired:
         raise Busy(name)
     try:
         yield
     finally:
-        _quietly(lambda: cache.get(key) == token and cache.delete(key))
+        quietly(lambda: cache.get(key) == token and cache.delete(key))

@@ -10,7 +10,7 @@ from datetime import datetime
 from django.core.cache import cache
 from django.utils import timezone
 
-from webmail.mailbox_state import _quietly
+from webmail.mailbox_state import quietly
 
 # A watcher beats at least once a minute (its IDLE wait is capped at 60 s); a beat
 # older than this means its thread or the whole listener is gone.
@@ -48,12 +48,12 @@ def record_sync_outcome(account_id: int, succeeded: bool) -> None:
             counts["total"] += 1
         cache.set(errors_key(account_id), counts, timeout=None)
 
-    _quietly(update)
+    quietly(update)
 
 
 def error_counts(account_ids) -> dict[int, ErrorCounts]:
     keys = {errors_key(pk): pk for pk in account_ids}
-    found = _quietly(lambda: cache.get_many(list(keys)), {})
+    found = quietly(lambda: cache.get_many(list(keys)), {})
     return {keys[key]: ErrorCounts(**value) for key, value in found.items()}
 
 
@@ -62,7 +62,7 @@ def record_watcher(folder_id: int, state: str, error: str = "") -> None:
     its connection is lost or refused."""
     value = {"state": state, "error": error, "at": timezone.now().isoformat()}
     timeout = None if state == WatcherState.STOPPED else WATCHER_STALE_SECONDS * 10
-    _quietly(lambda: cache.set(watcher_key(folder_id), value, timeout=timeout))
+    quietly(lambda: cache.set(watcher_key(folder_id), value, timeout=timeout))
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ class WatcherReport:
 
 def watcher_reports(folder_ids) -> dict[int, WatcherReport]:
     keys = {watcher_key(pk): pk for pk in folder_ids}
-    found = _quietly(lambda: cache.get_many(list(keys)), {})
+    found = quietly(lambda: cache.get_many(list(keys)), {})
     return {
         keys[key]: WatcherReport(
             state=value["state"],

@@ -11,16 +11,14 @@ Courriel's own: their rows simply go back.
 With the cache down, moves go on as ever and no undo is offered.
 """
 
-import logging
 import secrets
 
 from django.core.cache import cache
 from django.db import transaction
 
-from webmail.mailbox_state import bump_changes, forget_folder_counts
+from webmail.mailbox_state import bump_changes, forget_folder_counts, quietly
 from webmail.models import Folder, Message
 
-logger = logging.getLogger(__name__)
 UNDO_SECONDS = 10 * 60
 APPLY, CANCEL = "apply", "cancel"
 
@@ -31,14 +29,6 @@ def new_token() -> str:
 
 def _key(token: str, *parts) -> str:
     return ":".join(["undo", token, *map(str, parts)])
-
-
-def _quietly(operation, default=None):
-    try:
-        return operation()
-    except Exception:
-        logger.warning("undo state unavailable", exc_info=True)
-        return default
 
 
 def remember_move(
@@ -57,18 +47,18 @@ def remember_move(
         entry["moves"].append(move)
         cache.set(_key(token), entry, UNDO_SECONDS)
 
-    _quietly(remember)
+    quietly(remember)
 
 
 def can_undo(token: str) -> bool:
-    return _quietly(lambda: cache.get(_key(token)) is not None, default=False)
+    return quietly(lambda: cache.get(_key(token)) is not None, default=False)
 
 
 def claim(token: str, source_id: int, how: str) -> bool:
     """True for the first of the move task (APPLY) and the undo (CANCEL), and
     again for it alone (a retried task). Without the cache, the move goes ahead."""
     key = _key(token, source_id, "claim")
-    return _quietly(
+    return quietly(
         lambda: cache.add(key, how, UNDO_SECONDS) or cache.get(key) == how,
         default=how == APPLY,
     )
@@ -77,19 +67,19 @@ def claim(token: str, source_id: int, how: str) -> bool:
 def remember_new_uids(token: str, source_id: int, uidvalidity: int | None, uids: list[int]) -> None:
     """Written by the move task once the server answered (empty: nothing to move back)."""
     moved = {"uidvalidity": uidvalidity, "uids": uids}
-    _quietly(lambda: cache.set(_key(token, source_id, "moved"), moved, UNDO_SECONDS))
+    quietly(lambda: cache.set(_key(token, source_id, "moved"), moved, UNDO_SECONDS))
 
 
 def new_uids(token: str, source_id: int) -> dict | None:
-    return _quietly(lambda: cache.get(_key(token, source_id, "moved")))
+    return quietly(lambda: cache.get(_key(token, source_id, "moved")))
 
 
 def undo(user, token: str) -> bool:
     """Put back what ``token`` moved; False when there is nothing (left) to undo."""
     from webmail import tasks  # tasks import this module
 
-    entry = _quietly(lambda: cache.get(_key(token)))
-    if not entry or entry["user"] != user.pk or not _quietly(lambda: cache.delete(_key(token))):
+    entry = quietly(lambda: cache.get(_key(token)))
+    if not entry or entry["user"] != user.pk or not quietly(lambda: cache.delete(_key(token))):
         return False  # unknown, someone else's, expired, undone already, or no cache
     for move in entry["moves"]:
         if move["local"]:
