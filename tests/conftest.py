@@ -46,6 +46,17 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def default_language():
+    """A request in French leaves French active in this thread (each real request
+    activates its own): code called outside a request in a later test must not
+    inherit it."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def isolated_cache():
     """allauth counts rate limits in the cache: every test starts from zero."""
     clear_cache_namespace()
@@ -299,7 +310,7 @@ def action_worker_paused():
         yield Paused()
 
 
-def wait_until(condition, seconds: float = 20) -> None:
+def wait_until(condition, seconds: float = 20, interval: float = 0.02) -> None:
     """For what a worker does in the background; fails after ``seconds``."""
     import time
 
@@ -307,4 +318,13 @@ def wait_until(condition, seconds: float = 20) -> None:
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"not within {seconds} s")
-        time.sleep(0.05)
+        time.sleep(interval)
+
+
+@pytest.fixture
+def imap_sender(account, smtp, mail_user):
+    """The Dovecot account of the `account` fixture, sending through the SMTP fixture."""
+    smtp.add_user(mail_user.name, mail_user.password)
+    account.smtp_port = smtp.smtps_port
+    account.save()
+    return account

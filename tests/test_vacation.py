@@ -27,21 +27,12 @@ def outbox_settings(settings, tmp_path):
 
 
 @pytest.fixture
-def sending(account, smtp, mail_user):
-    """alice's Dovecot account, sending through the SMTP fixture."""
-    smtp.add_user(mail_user.name, mail_user.password)
-    account.smtp_port = smtp.smtps_port
-    account.save()
-    return account
-
-
-@pytest.fixture
-def away(sending, other_device):
+def away(imap_sender, other_device):
     """That account synced once (its Inbox marked), its vacation reply switched on."""
     other_device.create_folder("Junk")
-    account_sync.sync_account(sending)
-    switch_on(sending)
-    return sending
+    account_sync.sync_account(imap_sender)
+    switch_on(imap_sender)
+    return imap_sender
 
 
 def switch_on(account, **fields) -> VacationReply:
@@ -171,21 +162,23 @@ def test_mail_a_filter_takes_out_of_the_inbox_is_not_answered(away, arrive, smtp
     assert [reply["Subject"] for reply in replies] == ["Re: Hello"]
 
 
-def test_mail_from_before_it_was_switched_on_is_not_answered(sending, arrive, dovecot, mail_user):
-    account_sync.sync_account(sending)  # the Inbox is marked
+def test_mail_from_before_it_was_switched_on_is_not_answered(
+    imap_sender, arrive, dovecot, mail_user
+):
+    account_sync.sync_account(imap_sender)  # the Inbox is marked
     earlier = timezone.now() - timedelta(minutes=5)
     dovecot.deliver(mail_user, letter(1, "Sent while I was here"), received_at=earlier)
-    switch_on(sending)  # switched on before the next sync saw that message
-    replies = arrive(sending, letter(2, "Sent while away"))
+    switch_on(imap_sender)  # switched on before the next sync saw that message
+    replies = arrive(imap_sender, letter(2, "Sent while away"))
     assert [reply["Subject"] for reply in replies] == ["Re: Sent while away"]
 
 
 def test_a_first_sync_after_switching_on_does_not_answer_the_backlog(
-    sending, arrive, dovecot, mail_user
+    imap_sender, arrive, dovecot, mail_user
 ):
     dovecot.deliver(mail_user, letter(1, "Old mail"))
-    switch_on(sending)  # never synced: nothing in the index yet
-    assert arrive(sending) == []
+    switch_on(imap_sender)  # never synced: nothing in the index yet
+    assert arrive(imap_sender) == []
 
 
 @pytest.mark.parametrize(

@@ -1,13 +1,12 @@
 """Sync now and rebuild cache, for real: the admin's action, a Celery worker on the
 real broker, and the Dovecot fixture."""
 
-import time
-
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 
 from tests.admin.conftest import run_action
+from tests.conftest import wait_until
 from tests.harness.ports import free_port
 from tests.messages import make_message
 from webmail.celery import app
@@ -25,15 +24,6 @@ def sync_worker():
         app, pool="solo", perform_ping_check=False, queues=[settings.CELERY_SYNC_QUEUE]
     ) as worker:
         yield worker
-
-
-def wait_until(condition, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"not within {seconds} s")
 
 
 def subjects(account) -> list[str]:

@@ -1,7 +1,5 @@
 """Outbox fixtures: accounts that send through the SMTP fixture, and messages to send."""
 
-import time
-
 import pytest
 
 from tests.harness.certs import SERVER_HOSTNAME
@@ -53,15 +51,6 @@ def sender(alice, smtp, mail_ca):
     return account
 
 
-@pytest.fixture
-def imap_sender(account, smtp, mail_user):
-    """The Dovecot account of the `account` fixture, sending through the SMTP fixture."""
-    smtp.add_user(mail_user.name, mail_user.password)
-    account.smtp_port = smtp.smtps_port
-    account.save()
-    return account
-
-
 def point_at(
     account: MailAccount, port: int, security: str = "plain", host: str = "127.0.0.1"
 ) -> None:
@@ -94,15 +83,6 @@ def make_due(*messages: OutboxMessage) -> None:
 
     pks = [message.pk for message in messages]
     OutboxMessage.objects.filter(pk__in=pks).update(next_attempt_at=timezone.now())
-
-
-def wait_until(condition, seconds: float = 10.0, interval: float = 0.02) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(interval)
-    raise AssertionError(f"not within {seconds} s")
 
 
 def received_ids(smtp) -> list[str]:

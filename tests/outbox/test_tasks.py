@@ -9,7 +9,8 @@ from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core.cache import cache
 
-from tests.outbox.conftest import queue, received_ids, reload, wait_until
+from tests.conftest import wait_until
+from tests.outbox.conftest import queue, received_ids, reload
 from webmail.celery import app
 from webmail.outbox import tasks
 from webmail.outbox.models import State

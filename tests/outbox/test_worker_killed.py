@@ -16,8 +16,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from tests.conftest import wait_until
 from tests.harness.ports import LOOPBACK
-from tests.outbox.conftest import point_at, queue, received_ids, reload, wait_until
+from tests.outbox.conftest import point_at, queue, received_ids, reload
 from webmail.outbox import engine
 from webmail.outbox.backoff import lease_seconds
 from webmail.outbox.models import OutboxMessage, State
